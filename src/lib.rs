@@ -1,0 +1,196 @@
+//! Portico, a partner portal: one vendor's indirect sales channel, with every partner
+//! organisation seeing only its own data.
+//!
+//! [`Portal::open`] connects to the database and applies migrations; [`Portal::router`] builds
+//! the web app; [`Portal::serve`] runs it until shutdown. Capability modules each own their
+//! routes; `platform` holds the machinery they share.
+
+pub mod demo;
+pub mod home;
+mod migrations;
+pub mod platform;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, Request};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+
+use platform::config::Config;
+use platform::db::{self, Db};
+use platform::error::ErrorPage;
+use platform::instance::{self, Instance};
+use platform::metrics::{self, Metrics};
+use platform::web;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub instance: Arc<Instance>,
+    pub metrics: Arc<Metrics>,
+    security_headers: Arc<Vec<(HeaderName, HeaderValue)>>,
+}
+
+/// An opened portal: database connected and migrated, ready to serve.
+pub struct Portal {
+    state: AppState,
+}
+
+impl Portal {
+    /// Connects, applies pending migrations and loads the deployment's record.
+    pub async fn open(config: Config) -> anyhow::Result<Portal> {
+        let db = db::connect(&config.database).await?;
+        db::migrate(&db).await?;
+        let instance = instance::find_or_create(&db).await?;
+        Ok(Portal::with_database(config, db, instance))
+    }
+
+    fn with_database(config: Config, db: Db, instance: Instance) -> Portal {
+        let https = config.base_url.starts_with("https://");
+        Portal {
+            state: AppState {
+                db,
+                config: Arc::new(config),
+                instance: Arc::new(instance),
+                metrics: Arc::default(),
+                security_headers: Arc::new(web::security_headers(https)),
+            },
+        }
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The whole web app: pages, operations endpoints, assets and the shared layers.
+    pub fn router(&self) -> Router {
+        let state = self.state.clone();
+        let routes = Router::new()
+            .merge(home::routes())
+            .merge(platform::health::routes())
+            .route("/assets/{name}", get(web::serve_asset))
+            .fallback(web::not_found);
+        // Listed outermost first: the request id exists before anything logs.
+        let layers = ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(
+                HeaderName::from_static(web::REQUEST_ID_HEADER),
+                MakeRequestUuidV7,
+            ))
+            .layer(TraceLayer::new_for_http().make_span_with(request_span))
+            .layer(PropagateRequestIdLayer::new(HeaderName::from_static(
+                web::REQUEST_ID_HEADER,
+            )))
+            .layer(from_fn_with_state(state.clone(), metrics::track))
+            .layer(CompressionLayer::new())
+            .layer(from_fn_with_state(state.clone(), web::add_security_headers))
+            .layer(from_fn_with_state(state.clone(), web::render_error_pages))
+            .layer(CatchPanicLayer::custom(|_| {
+                ErrorPage::response(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+            }));
+        routes.layer(layers).with_state(state)
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the
+    /// database pool.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = self.router();
+        let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = signalled.send(());
+        });
+        let grace_elapsed = async {
+            if on_signal.await.is_ok() {
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            result = server => result?,
+            () = grace_elapsed => {
+                tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; closing them");
+            }
+        }
+        self.state.db.close().await?;
+        Ok(())
+    }
+}
+
+#[derive(Clone, Copy)]
+struct MakeRequestUuidV7;
+
+impl MakeRequestId for MakeRequestUuidV7 {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let id = platform::ids::new_id().to_string();
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+fn request_span<B>(request: &Request<B>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get(web::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+    )
+}
+
+/// Completes on Ctrl-C or SIGTERM, the signals service managers send to stop.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// How long in-flight requests get to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);

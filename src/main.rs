@@ -1,0 +1,113 @@
+//! The `portico` command: serve the portal, migrate its database, or run the demo.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use portico::platform::config::{Config, RawConfig};
+use portico::platform::db;
+use portico::{Portal, demo, shutdown_signal};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "portico", version, about = "Portico, the partner portal")]
+struct Cli {
+    #[command(flatten)]
+    settings: RawConfig,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web portal until stopped (Ctrl-C or SIGTERM).
+    Serve,
+    /// Apply database migrations, then exit.
+    Migrate,
+    /// Create a fresh demo program (in its own SQLite file unless PORTICO_DATABASE_URL is set),
+    /// then serve it.
+    Demo,
+}
+
+/// The SQLite file used when PORTICO_DATABASE_URL is unset.
+const DATABASE_FILE: &str = "portico.db";
+const DEMO_DATABASE_FILE: &str = "demo.db";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let database_file = match cli.command {
+        Command::Demo => DEMO_DATABASE_FILE,
+        Command::Serve | Command::Migrate => DATABASE_FILE,
+    };
+    let config = match cli.settings.check(database_file) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("portico: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("PORTICO_LOG")
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+        )
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("portico: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("portico: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            let db = db::connect(&config.database).await?;
+            db::migrate(&db).await?;
+            db.close().await?;
+            println!("{}: schema is up to date", config.database);
+            Ok(())
+        }
+        Command::Demo => {
+            demo::prepare(&config.database).await?;
+            println!(
+                "Demo program \"{}\" created in {}.",
+                demo::PROGRAM_NAME,
+                config.database
+            );
+            serve(config).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (PORTICO_LISTEN)", config.listen))?;
+    let base_url = config.base_url.clone();
+    match &config.smtp {
+        Some(smtp) => {
+            tracing::info!(server = %smtp.server, from = %smtp.from, "mail goes out by SMTP")
+        }
+        None => tracing::info!("no SMTP server configured (PORTICO_SMTP_URL)"),
+    }
+    tracing::info!(database = %config.database, "opening the database");
+    let portal = Portal::open(config).await?;
+    tracing::info!(
+        "Portico {} serving at {base_url}",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("Portico is running at {base_url} (Ctrl-C stops it)");
+    portal.serve(listener, shutdown_signal()).await
+}

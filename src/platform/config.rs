@@ -1,0 +1,380 @@
+//! Configuration: every setting comes from a flag or its `PORTICO_*` environment variable, has a
+//! safe default, and is parsed once at start-up. A wrong value stops the program with one line
+//! naming the setting, what was wrong, and an example of a right value.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+/// Settings as given on the command line or in the environment, before they are checked.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RawConfig {
+    /// Database URL: `sqlite://path/to/file.db` or `postgres://user:pass@host/db`.
+    /// Default: a SQLite file in the data folder.
+    #[arg(long, env = "PORTICO_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Folder for the SQLite database and stored files.
+    #[arg(long, env = "PORTICO_DATA_DIR", global = true)]
+    pub data_dir: Option<String>,
+
+    /// Address the web server listens on.
+    #[arg(long, env = "PORTICO_LISTEN", global = true)]
+    pub listen: Option<String>,
+
+    /// Public URL users reach the portal at, used in links and mails.
+    /// Default: `http://` + the listen address.
+    #[arg(long, env = "PORTICO_BASE_URL", global = true)]
+    pub base_url: Option<String>,
+
+    /// SMTP server for outgoing mail: `smtp://user:pass@host:587` (STARTTLS) or
+    /// `smtps://user:pass@host:465` (TLS). Unset: mail is kept in the outbox for admins.
+    #[arg(long, env = "PORTICO_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of outgoing mail.
+    #[arg(long, env = "PORTICO_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+}
+
+pub const DEFAULT_DATA_DIR: &str = "portico-data";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Checked configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database: DatabaseUrl,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub base_url: String,
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// Which database, and how to reach it.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        match self {
+            DatabaseUrl::Sqlite(url) | DatabaseUrl::Postgres(url) => url,
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Sqlite(_) => "SQLite",
+            DatabaseUrl::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// A SQLite URL for a file, creating it when missing.
+    pub fn sqlite_file(path: &Path) -> Self {
+        DatabaseUrl::Sqlite(format!("sqlite://{}", path.display()))
+    }
+
+    fn parse(value: &str) -> Result<Self, String> {
+        if value.starts_with("sqlite:") {
+            Ok(DatabaseUrl::Sqlite(value.to_owned()))
+        } else if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(value.to_owned()))
+        } else {
+            Err("is neither a sqlite: nor a postgres:// URL".into())
+        }
+    }
+}
+
+/// Never print a database password in logs or errors.
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_password(self.as_str()))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_password(self.as_str()))
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((credentials, host)) => {
+            let user = credentials.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}{}", &rest[authority_end..])
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Outgoing mail server.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub url: String,
+    pub from: String,
+    /// `host:port`, for logs.
+    pub server: String,
+}
+
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("server", &self.server)
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+/// A setting that could not be used: which one, what was wrong, what would be right.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{setting} {problem}; for example {example}")]
+pub struct ConfigError {
+    pub setting: &'static str,
+    pub problem: String,
+    pub example: &'static str,
+}
+
+impl ConfigError {
+    fn new(setting: &'static str, problem: impl Into<String>, example: &'static str) -> Self {
+        ConfigError {
+            setting,
+            problem: problem.into(),
+            example,
+        }
+    }
+}
+
+impl RawConfig {
+    /// Checks every setting; `default_database_file` is the SQLite file used when no URL is set.
+    pub fn check(&self, default_database_file: &str) -> Result<Config, ConfigError> {
+        let data_dir = PathBuf::from(
+            self.data_dir
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or(DEFAULT_DATA_DIR),
+        );
+        if data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new(
+                "PORTICO_DATA_DIR (--data-dir)",
+                "is empty",
+                "PORTICO_DATA_DIR=/var/lib/portico",
+            ));
+        }
+
+        let database = match self.database_url.as_deref().map(str::trim) {
+            None | Some("") => DatabaseUrl::sqlite_file(&data_dir.join(default_database_file)),
+            Some(value) => DatabaseUrl::parse(value).map_err(|problem| {
+                ConfigError::new(
+                    "PORTICO_DATABASE_URL (--database-url)",
+                    format!("\"{}\" {problem}", redact_password(value)),
+                    "sqlite://portico-data/portico.db or postgres://portico:secret@localhost/portico",
+                )
+            })?,
+        };
+
+        let listen_text = self.listen.as_deref().unwrap_or(DEFAULT_LISTEN).trim();
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            ConfigError::new(
+                "PORTICO_LISTEN (--listen)",
+                format!("\"{listen_text}\" is not an IP address with a port"),
+                "127.0.0.1:8080 or 0.0.0.0:80",
+            )
+        })?;
+
+        let base_url = match self.base_url.as_deref().map(str::trim) {
+            None | Some("") => format!("http://{listen}"),
+            Some(value) => parse_base_url(value)?,
+        };
+
+        let smtp = match self.smtp_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => Some(parse_smtp(url, self.smtp_from.as_deref())?),
+        };
+
+        Ok(Config {
+            database,
+            data_dir,
+            listen,
+            base_url,
+            smtp,
+        })
+    }
+}
+
+fn parse_base_url(value: &str) -> Result<String, ConfigError> {
+    let error = |problem: &str| {
+        ConfigError::new(
+            "PORTICO_BASE_URL (--base-url)",
+            format!("\"{value}\" {problem}"),
+            "https://partners.example.com",
+        )
+    };
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| error("must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(error("has no host name"));
+    }
+    if value.contains(['?', '#']) {
+        return Err(error("must not contain a query or fragment"));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+fn parse_smtp(url: &str, from: Option<&str>) -> Result<SmtpSettings, ConfigError> {
+    const SETTING: &str = "PORTICO_SMTP_URL (--smtp-url)";
+    const EXAMPLE: &str = "smtp://mailer:secret@mail.example.com:587";
+    let shown = redact_password(url);
+    let rest = url
+        .strip_prefix("smtps://")
+        .or_else(|| url.strip_prefix("smtp://"))
+        .ok_or_else(|| {
+            ConfigError::new(
+                SETTING,
+                format!("\"{shown}\" must start with smtp:// or smtps://"),
+                EXAMPLE,
+            )
+        })?;
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let server = authority.rsplit('@').next().unwrap_or_default();
+    let (host, port) = server.rsplit_once(':').unwrap_or((server, "25"));
+    if host.is_empty() || port.parse::<u16>().is_err() {
+        return Err(ConfigError::new(
+            SETTING,
+            format!("\"{shown}\" needs a host and an optional numeric port"),
+            EXAMPLE,
+        ));
+    }
+    let from = from.map(str::trim).unwrap_or_default();
+    // "Display Name <address>" or a bare address.
+    let address = match from.rsplit_once('<') {
+        Some((_, bracketed)) => bracketed.strip_suffix('>').unwrap_or(""),
+        None => from,
+    };
+    let at = address.find('@');
+    if !matches!(at, Some(i) if i > 0 && i + 1 < address.len())
+        || address.contains(char::is_whitespace)
+    {
+        return Err(ConfigError::new(
+            "PORTICO_SMTP_FROM (--smtp-from)",
+            format!("\"{from}\" is not an e-mail address (required when PORTICO_SMTP_URL is set)"),
+            "\"Northwind Partners <partners@example.com>\" or partners@example.com",
+        ));
+    }
+    Ok(SmtpSettings {
+        url: url.to_owned(),
+        from: from.to_owned(),
+        server: format!("{host}:{port}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(raw: RawConfig) -> Result<Config, ConfigError> {
+        raw.check("portico.db")
+    }
+
+    #[test]
+    fn defaults_are_local_and_safe() {
+        let config = check(RawConfig::default()).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("portico-data"));
+        assert_eq!(
+            config.database,
+            DatabaseUrl::Sqlite("sqlite://portico-data/portico.db".into())
+        );
+        assert_eq!(config.base_url, "http://127.0.0.1:8080");
+        assert!(config.smtp.is_none());
+    }
+
+    #[test]
+    fn wrong_listen_address_names_setting_and_example() {
+        let error = check(RawConfig {
+            listen: Some("localhost".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "PORTICO_LISTEN (--listen) \"localhost\" is not an IP address with a port; \
+             for example 127.0.0.1:8080 or 0.0.0.0:80"
+        );
+    }
+
+    #[test]
+    fn database_url_must_be_sqlite_or_postgres_and_hides_password() {
+        let error = check(RawConfig {
+            database_url: Some("mysql://root:hunter2@db/portico".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(error.setting, "PORTICO_DATABASE_URL (--database-url)");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        let config = check(RawConfig {
+            database_url: Some("postgres://portico:hunter2@db:5432/portico".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(
+            config.database.to_string(),
+            "postgres://portico:***@db:5432/portico"
+        );
+    }
+
+    #[test]
+    fn base_url_is_checked_and_normalised() {
+        let config = check(RawConfig {
+            base_url: Some("https://partners.example.com/".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(config.base_url, "https://partners.example.com");
+        for wrong in ["partners.example.com", "https://", "https://x.com/?a=1"] {
+            let error = check(RawConfig {
+                base_url: Some(wrong.into()),
+                ..Default::default()
+            })
+            .unwrap_err();
+            assert_eq!(error.setting, "PORTICO_BASE_URL (--base-url)", "{wrong}");
+        }
+    }
+
+    #[test]
+    fn smtp_needs_host_and_sender() {
+        let ok = check(RawConfig {
+            smtp_url: Some("smtp://mailer:pw@mail.example.com:587".into()),
+            smtp_from: Some("Northwind Partners <partners@example.com>".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(ok.smtp.unwrap().server, "mail.example.com:587");
+
+        let no_from = check(RawConfig {
+            smtp_url: Some("smtp://mail.example.com".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(no_from.setting, "PORTICO_SMTP_FROM (--smtp-from)");
+
+        let bad_port = check(RawConfig {
+            smtp_url: Some("smtp://mail.example.com:abc".into()),
+            smtp_from: Some("a@b.c".into()),
+            ..Default::default()
+        })
+        .unwrap_err();
+        assert_eq!(bad_port.setting, "PORTICO_SMTP_URL (--smtp-url)");
+    }
+}

@@ -1,0 +1,106 @@
+//! Database access: one SeaORM connection pool over SQLite (the embedded default) or PostgreSQL,
+//! chosen by the URL, and the embedded migrations that give both the same schema.
+//!
+//! SQLite runs in WAL mode with foreign keys on and a busy timeout, so readers never block the
+//! writer and short write bursts wait instead of failing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DbBackend, Statement};
+use sea_orm_migration::MigratorTrait;
+
+use super::config::DatabaseUrl;
+use crate::migrations::Migrator;
+
+pub use sea_orm::DatabaseConnection as Db;
+
+/// Opens the pool; creates the SQLite file (and its folder) when missing.
+pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
+    let mut options = ConnectOptions::new(url.as_str());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10));
+    match url {
+        DatabaseUrl::Sqlite(text) => {
+            let folder = sqlite_path(text).and_then(|p| p.parent().map(Path::to_owned));
+            if let Some(folder) = folder.filter(|f| !f.as_os_str().is_empty()) {
+                std::fs::create_dir_all(&folder).with_context(|| {
+                    format!("cannot create the database folder {}", folder.display())
+                })?;
+            }
+            options.max_connections(8).map_sqlx_sqlite_opts(|o| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+            });
+        }
+        DatabaseUrl::Postgres(_) => {
+            options.max_connections(16);
+        }
+    }
+    Database::connect(options)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))
+}
+
+/// Applies every migration not yet applied.
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .context("database migration failed")
+}
+
+/// Number of embedded migrations not yet applied.
+pub async fn pending_migrations(db: &Db) -> anyhow::Result<usize> {
+    Ok(Migrator::get_pending_migrations_read_only(db).await?.len())
+}
+
+/// True when the database holds no tables at all (a brand-new database).
+pub async fn has_no_tables(db: &Db) -> anyhow::Result<bool> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table'",
+        _ => {
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM information_schema.tables \
+               WHERE table_schema = current_schema()"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .context("table count returned no row")?;
+    let count: i64 = row.try_get("", "n")?;
+    Ok(count == 0)
+}
+
+/// The file behind a SQLite URL, if it names one (not `:memory:`).
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or(url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths() {
+        assert_eq!(
+            sqlite_path("sqlite://portico-data/portico.db?mode=rwc"),
+            Some(PathBuf::from("portico-data/portico.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///var/lib/portico.db"),
+            Some(PathBuf::from("/var/lib/portico.db"))
+        );
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("postgres://x/y"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! Shared machinery every capability module uses and none of them owns: configuration, the
+//! database, errors, ids, time, money, metrics and the web shell. `platform` uses no module.
+
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod ids;
+pub mod instance;
+pub mod metrics;
+pub mod money;
+pub mod time;
+pub mod web;

@@ -1,0 +1,283 @@
+//! The web shell every page shares: the layout's chrome, our own CSS and JS embedded in the
+//! binary under content-hashed names, security headers, and the friendly error pages.
+//!
+//! Rules: no inline script or style (the CSP forbids both), no third-party assets, and every
+//! page renders through [`render`] so an askama failure becomes a logged 500, never a panic.
+
+use std::sync::LazyLock;
+
+use askama::Template;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::error::{AppError, AppResult, ErrorPage};
+use super::instance::Instance;
+use crate::AppState;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A static file compiled into the binary, served under a name that changes with its content
+/// so browsers may cache it forever.
+pub struct Asset {
+    pub hashed_name: String,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+fn asset(name: &str, content_type: &'static str, body: &'static [u8]) -> Asset {
+    let digest = Sha256::digest(body);
+    let short: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+    let (stem, extension) = name
+        .rsplit_once('.')
+        .expect("asset names have an extension");
+    Asset {
+        hashed_name: format!("{stem}.{short}.{extension}"),
+        content_type,
+        body,
+    }
+}
+
+pub struct Assets {
+    pub css: Asset,
+    pub js: Asset,
+}
+
+pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
+    css: asset(
+        "portico.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/portico.css"),
+    ),
+    js: asset(
+        "portico.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/portico.js"),
+    ),
+});
+
+/// `GET /assets/{name}`: only the current hashed names exist; anything else is a 404.
+pub async fn serve_asset(Path(name): Path<String>) -> AppResult<Response> {
+    let found = [&ASSETS.css, &ASSETS.js]
+        .into_iter()
+        .find(|a| a.hashed_name == name)
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, found.content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        found.body,
+    )
+        .into_response())
+}
+
+/// One entry of the left-hand navigation.
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+/// What the layout needs on every page: the program's name, navigation, asset links.
+pub struct Chrome {
+    pub program_name: String,
+    pub vendor_name: String,
+    pub is_demo: bool,
+    pub version: &'static str,
+    pub css_href: String,
+    pub js_href: String,
+    pub nav: Vec<NavItem>,
+}
+
+/// Sections in navigation order. Each module adds its entry here when it arrives, with the
+/// permission that shows it.
+const SECTIONS: &[(&str, &str)] = &[("Home", "/")];
+
+impl Chrome {
+    pub fn new(instance: &Instance, current_path: &str) -> Chrome {
+        let nav = SECTIONS
+            .iter()
+            .map(|&(label, href)| NavItem {
+                label,
+                href,
+                current: is_current_section(href, current_path),
+            })
+            .collect();
+        Chrome {
+            program_name: instance.program_name.clone(),
+            vendor_name: instance.vendor_name.clone(),
+            is_demo: instance.is_demo,
+            version: VERSION,
+            css_href: format!("/assets/{}", ASSETS.css.hashed_name),
+            js_href: format!("/assets/{}", ASSETS.js.hashed_name),
+            nav,
+        }
+    }
+}
+
+fn is_current_section(href: &str, path: &str) -> bool {
+    if href == "/" {
+        path == "/"
+    } else {
+        path == href || path.starts_with(&format!("{href}/"))
+    }
+}
+
+/// Renders a page template as an HTML response.
+pub fn render(page: &impl Template) -> AppResult<Response> {
+    let html = page
+        .render()
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("template failed")))?;
+    Ok(Html(html).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    chrome: Chrome,
+    status: u16,
+    title: &'static str,
+    explanation: &'static str,
+    request_id: String,
+}
+
+fn error_words(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => (
+            "Page not found",
+            "There is nothing at this address, or it is not shared with your organisation. \
+             Check the link, or start again from the home page.",
+        ),
+        StatusCode::FORBIDDEN => (
+            "You do not have access to this page",
+            "Your role does not include this section. Your organisation's administrator can \
+             change your role if you need it.",
+        ),
+        _ => (
+            "Something went wrong on our side",
+            "The page could not be shown. Nothing you did caused this, and nothing was changed. \
+             Please try again in a moment; if it keeps happening, contact support and quote the \
+             reference below.",
+        ),
+    }
+}
+
+/// Turns every response marked [`ErrorPage`] (handler errors, the fallback, caught panics) into
+/// the friendly page, with the request id as a reference for support.
+pub async fn render_error_pages(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path().to_owned();
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let response = next.run(request).await;
+    let Some(ErrorPage { status }) = response.extensions().get::<ErrorPage>().copied() else {
+        return response;
+    };
+    let (title, explanation) = error_words(status);
+    let page = ErrorTemplate {
+        chrome: Chrome::new(&state.instance, &path),
+        status: status.as_u16(),
+        title,
+        explanation,
+        request_id,
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "error page template failed");
+            (status, title).into_response()
+        }
+    }
+}
+
+/// The fallback for every unknown path.
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Headers that keep pages from being framed, sniffed or made to run foreign script.
+pub fn security_headers(https: bool) -> Vec<(HeaderName, HeaderValue)> {
+    let mut headers = vec![
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; \
+                 form-action 'self'; frame-ancestors 'none'",
+            ),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
+    ];
+    if https {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    headers
+}
+
+/// Adds [`security_headers`] to every response that does not set its own.
+pub async fn add_security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in state.security_headers.iter() {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_names_change_with_content() {
+        let a = asset("portico.css", "text/css", b"body{}");
+        let b = asset("portico.css", "text/css", b"body{color:red}");
+        assert!(a.hashed_name.starts_with("portico.") && a.hashed_name.ends_with(".css"));
+        assert_ne!(a.hashed_name, b.hashed_name);
+    }
+
+    #[test]
+    fn current_section_matches_its_subpages_only() {
+        assert!(is_current_section("/", "/"));
+        assert!(!is_current_section("/", "/orders"));
+        assert!(is_current_section("/orders", "/orders/ORD-1"));
+        assert!(!is_current_section("/orders", "/ordersx"));
+    }
+}
