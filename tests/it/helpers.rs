@@ -1,0 +1,328 @@
+//! Test harness: fresh databases, a running app, a headless browser.
+
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use portico::Portal;
+use portico::platform::config::{Config, DatabaseUrl, RawConfig};
+use sea_orm::{ConnectionTrait, Database};
+use tempfile::TempDir;
+use thirtyfour::prelude::*;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Set in CI: a missing PostgreSQL or Chromium fails the run instead of skipping.
+const REQUIRE_ALL: &str = "PORTICO_REQUIRE_ALL_TESTS";
+const TEST_DATABASE_URL: &str = "PORTICO_TEST_DATABASE_URL";
+
+fn require_all() -> bool {
+    std::env::var(REQUIRE_ALL).is_ok_and(|v| v == "1")
+}
+
+/// Skips a test with a printed reason, or fails it where everything is required.
+fn skip(reason: &str) {
+    assert!(!require_all(), "{REQUIRE_ALL}=1 but {reason}");
+    eprintln!("skipped: {reason}");
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database that exists for one test only. PostgreSQL ones are dropped when this is.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub dir: TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// `None` (with a printed reason) when the backend is not available here.
+    pub async fn create(backend: Backend) -> Option<TestDb> {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        match backend {
+            Backend::Sqlite => Some(TestDb {
+                url: DatabaseUrl::sqlite_file(&dir.path().join("test.db")),
+                dir,
+                postgres: None,
+            }),
+            Backend::Postgres => {
+                let Ok(admin_url) = std::env::var(TEST_DATABASE_URL) else {
+                    skip(&format!("{TEST_DATABASE_URL} is not set, PostgreSQL not tested"));
+                    return None;
+                };
+                let name = format!("portico_test_{}", uuid::Uuid::now_v7().simple());
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PORTICO_TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                admin.close().await.expect("close admin connection");
+                Some(TestDb {
+                    url: DatabaseUrl::Postgres(with_database_name(&admin_url, &name)),
+                    dir,
+                    postgres: Some((admin_url, name)),
+                })
+            }
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        let mut config = RawConfig {
+            data_dir: Some(self.dir.path().display().to_string()),
+            listen: Some("127.0.0.1:0".into()),
+            ..RawConfig::default()
+        }
+        .check("unused.db")
+        .expect("test configuration");
+        config.database = self.url.clone();
+        config
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; the clean-up needs one of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("warning: test database could not be dropped: {dropped:?}");
+        }
+    }
+}
+
+/// The same server URL with another database name.
+fn with_database_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    format!("{server}/{name}{query}")
+}
+
+/// The portal running on a random local port over its own fresh database.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::create(backend).await?;
+        let portal = Portal::open(db.config()).await.expect("open portal");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("local address");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(portal.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Some(TestApp {
+            address,
+            client,
+            db,
+            stop: Some(stop),
+            server: Some(server),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Sends the shutdown signal and waits for the server to finish.
+    pub async fn shut_down(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.server.take() {
+            Some(server) => server.await?,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Declares each test twice: on SQLite, and on PostgreSQL when it is configured.
+macro_rules! on_both_databases {
+    ($(async fn $name:ident($app:ident) $body:block)+) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                use crate::helpers::{Backend, TestApp};
+
+                #[tokio::test]
+                async fn sqlite() {
+                    let $app = TestApp::spawn(Backend::Sqlite).await.expect("SQLite test app");
+                    $body
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let Some($app) = TestApp::spawn(Backend::Postgres).await else { return };
+                    $body
+                }
+            }
+        )+
+    };
+}
+pub(crate) use on_both_databases;
+
+/// Headless Chromium driven through chromedriver.
+pub struct Browser {
+    pub driver: WebDriver,
+    chromedriver: Child,
+    _profile: TempDir,
+}
+
+fn find_program(variable: &str, candidates: &[&str]) -> Option<PathBuf> {
+    if let Ok(path) = std::env::var(variable) {
+        return Some(PathBuf::from(path));
+    }
+    candidates
+        .iter()
+        .map(PathBuf::from)
+        .find(|candidate| candidate.exists())
+}
+
+impl Browser {
+    /// `None` (with a printed reason) when Chromium or chromedriver is not installed.
+    pub async fn start() -> Option<Browser> {
+        let chromium = find_program(
+            "PORTICO_CHROMIUM",
+            &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+        );
+        let chromedriver = find_program("PORTICO_CHROMEDRIVER", &["/usr/bin/chromedriver"]);
+        let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
+            skip("no Chromium/chromedriver (apt-get install -y chromium chromium-driver)");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut command = Command::new(&chromedriver);
+        command
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn().expect("start chromedriver");
+        let mut ready = false;
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !ready {
+            let _ = child.kill();
+            panic!("chromedriver did not start on port {port}");
+        }
+        let profile = tempfile::tempdir().expect("browser profile folder");
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary(&chromium.display().to_string())
+            .expect("binary");
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--window-size=1280,900",
+            &format!("--user-data-dir={}", profile.path().display()),
+        ] {
+            caps.add_arg(arg).expect("chrome argument");
+        }
+        let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+            .await
+            .expect("start a Chromium session");
+        Some(Browser {
+            driver,
+            chromedriver: child,
+            _profile: profile,
+        })
+    }
+
+    pub async fn quit(self) {
+        let _ = self.driver.clone().quit().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver leads its own process group, so Chromium goes with it.
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(format!("-{}", self.chromedriver.id()))
+            .status();
+        let _ = self.chromedriver.kill();
+        let _ = self.chromedriver.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database_name;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database_name("postgres://u:p@h:5432/test?sslmode=disable", "t1"),
+            "postgres://u:p@h:5432/t1?sslmode=disable"
+        );
+        assert_eq!(with_database_name("postgres://h", "t1"), "postgres://h/t1");
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real app on a random port, over real HTTP, with a fresh database per
+//! test. Tests written with `on_both_databases!` run on SQLite always and on PostgreSQL when
+//! `PORTICO_TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod browser;
+mod cli;
+mod demo;
+mod shell;
