@@ -35,7 +35,15 @@ async fn home_page_as_a_person_sees_it() {
         .await
         .unwrap();
     assert_eq!(html_class.as_deref(), Some("js"));
-    assert!(driver.find(By::Id("site-nav")).await.unwrap().is_displayed().await.unwrap());
+    assert!(
+        driver
+            .find(By::Id("site-nav"))
+            .await
+            .unwrap()
+            .is_displayed()
+            .await
+            .unwrap()
+    );
 
     browser.quit().await;
 }

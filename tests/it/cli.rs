@@ -18,7 +18,10 @@ fn help_lists_the_subcommands() {
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
     for subcommand in ["serve", "migrate", "demo"] {
-        assert!(help.contains(subcommand), "{subcommand} missing from:\n{help}");
+        assert!(
+            help.contains(subcommand),
+            "{subcommand} missing from:\n{help}"
+        );
     }
 }
 

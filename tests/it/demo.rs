@@ -11,15 +11,25 @@ async fn demo_refuses_a_real_program_and_recreates_its_own(backend: Backend) {
     };
 
     // A brand-new database is filled with the demo program.
-    demo::prepare(&test_db.url).await.expect("demo on an empty database");
+    demo::prepare(&test_db.url)
+        .await
+        .expect("demo on an empty database");
     let connection = db::connect(&test_db.url).await.unwrap();
-    let first = instance::find(&connection).await.unwrap().expect("instance");
+    let first = instance::find(&connection)
+        .await
+        .unwrap()
+        .expect("instance");
     assert!(first.is_demo);
     assert_eq!(first.program_name, demo::PROGRAM_NAME);
 
     // Running the demo again starts over instead of piling up data.
-    demo::prepare(&test_db.url).await.expect("demo again on its own database");
-    let second = instance::find(&connection).await.unwrap().expect("instance");
+    demo::prepare(&test_db.url)
+        .await
+        .expect("demo again on its own database");
+    let second = instance::find(&connection)
+        .await
+        .unwrap()
+        .expect("instance");
     assert_ne!(first.id, second.id, "a fresh demo program");
     connection.close().await.unwrap();
 
@@ -44,7 +54,10 @@ async fn demo_never_overwrites_a_real_program(backend: Backend) {
     );
 
     let connection = db::connect(&test_db.url).await.unwrap();
-    let kept = instance::find(&connection).await.unwrap().expect("instance");
+    let kept = instance::find(&connection)
+        .await
+        .unwrap()
+        .expect("instance");
     assert_eq!(kept.id, real_id, "the real program is untouched");
     assert!(!kept.is_demo);
     connection.close().await.unwrap();

@@ -55,7 +55,9 @@ impl TestDb {
             }),
             Backend::Postgres => {
                 let Ok(admin_url) = std::env::var(TEST_DATABASE_URL) else {
-                    skip(&format!("{TEST_DATABASE_URL} is not set, PostgreSQL not tested"));
+                    skip(&format!(
+                        "{TEST_DATABASE_URL} is not set, PostgreSQL not tested"
+                    ));
                     return None;
                 };
                 let name = format!("portico_test_{}", uuid::Uuid::now_v7().simple());

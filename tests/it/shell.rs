@@ -11,7 +11,10 @@ fn assert_security_headers(response: &reqwest::Response) {
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["x-frame-options"], "DENY");
-    assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
+    assert_eq!(
+        headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
     assert!(headers.contains_key("x-request-id"));
 }
 
