@@ -5,41 +5,473 @@
 //! that an earlier `portico demo` made.
 
 use anyhow::bail;
+use sea_orm::{DatabaseTransaction, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
 
+use crate::identity::password::Password;
+use crate::identity::store::{NewUser, assign_partner, create_user};
 use crate::migrations::Migrator;
+use crate::orgs::store::{NewOrganization, create_organization};
 use crate::platform::config::DatabaseUrl;
 use crate::platform::db::{self, Db};
-use crate::platform::instance;
+use crate::platform::scope::Role;
+use crate::platform::{instance, time as clock};
 
 pub const VENDOR_NAME: &str = "Northwind Networks";
 pub const PROGRAM_NAME: &str = "Northwind Partner Network";
 
+/// Every demo user signs in with this password.
+pub const DEMO_PASSWORD: &str = "northwind harbour lights";
+
+/// A demo account, for the list printed at start.
+#[derive(Debug)]
+pub struct DemoLogin {
+    pub email: String,
+    pub role: Role,
+    pub organization: String,
+}
+
 /// Empties a demo (or brand-new) database and fills it with the demo program.
-pub async fn prepare(url: &DatabaseUrl) -> anyhow::Result<()> {
+pub async fn prepare(url: &DatabaseUrl) -> anyhow::Result<Vec<DemoLogin>> {
     let db = db::connect(url).await?;
-    let result = reset_and_seed(&db, url).await;
+    if let Err(refused) = refuse_unless_ours(&db, url).await {
+        db.close().await?;
+        return Err(refused);
+    }
+    let db = match url {
+        // SQLite cannot drop tables that others reference while foreign keys are enforced:
+        // start from a new file instead.
+        DatabaseUrl::Sqlite(text) => {
+            db.close().await?;
+            if let Some(path) = db::sqlite_path(text) {
+                for suffix in ["", "-wal", "-shm"] {
+                    let file = format!("{}{suffix}", path.display());
+                    match std::fs::remove_file(&file) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            bail!("cannot remove the old demo database {file}: {e}")
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let db = db::connect(url).await?;
+            db::migrate(&db).await?;
+            db
+        }
+        DatabaseUrl::Postgres(_) => {
+            Migrator::fresh(&db).await?;
+            db
+        }
+    };
+    let result = seed(&db).await;
     db.close().await?;
     result
 }
 
-async fn reset_and_seed(db: &Db, url: &DatabaseUrl) -> anyhow::Result<()> {
-    if !db::has_no_tables(db).await? {
-        // A database without Portico's schema, or with a real program in it, is not ours to wipe.
-        let made_by_demo = instance::find(db)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|found| found.is_demo);
-        if !made_by_demo {
-            bail!(
-                "{url} already holds data that `portico demo` did not create; refusing to \
-                 overwrite it. Point PORTICO_DATABASE_URL at an empty database, or leave it \
-                 unset to use the demo's own SQLite file."
+/// The demo only writes to a brand-new database or to one an earlier demo made.
+async fn refuse_unless_ours(db: &Db, url: &DatabaseUrl) -> anyhow::Result<()> {
+    if db::has_no_tables(db).await? {
+        return Ok(());
+    }
+    // A database without Portico's schema, or with a real program in it, is not ours to wipe.
+    let made_by_demo = instance::find(db)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|found| found.is_demo);
+    if !made_by_demo {
+        bail!(
+            "{url} already holds data that `portico demo` did not create; refusing to \
+             overwrite it. Point PORTICO_DATABASE_URL at an empty database, or leave it \
+             unset to use the demo's own SQLite file."
+        );
+    }
+    Ok(())
+}
+
+async fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
+    instance::create(db, VENDOR_NAME, PROGRAM_NAME, true).await?;
+    let txn = db.begin().await?;
+    let logins = seed_program(&txn).await?;
+    txn.commit().await?;
+    Ok(logins)
+}
+
+/// A partner of the demo and where it stands.
+struct DemoPartner {
+    name: &'static str,
+    legal_suffix: &'static str,
+    partner_type: &'static str,
+    tier: &'static str,
+    country: &'static str,
+    /// Days since it applied, and its last status with the reason.
+    applied_days_ago: i64,
+    outcome: (&'static str, &'static str),
+}
+
+const fn partner(
+    name: &'static str,
+    legal_suffix: &'static str,
+    partner_type: &'static str,
+    tier: &'static str,
+    country: &'static str,
+    applied_days_ago: i64,
+) -> DemoPartner {
+    DemoPartner {
+        name,
+        legal_suffix,
+        partner_type,
+        tier,
+        country,
+        applied_days_ago,
+        outcome: ("active", "Agreement signed and first order placed"),
+    }
+}
+
+/// Three distributors with their resellers, and four referral partners.
+const DISTRIBUTORS: [(DemoPartner, &[DemoPartner]); 3] = [
+    (
+        partner(
+            "Brightline Distribution",
+            "GmbH",
+            "distributor",
+            "Platinum",
+            "DE",
+            720,
+        ),
+        &[
+            partner(
+                "Kessler IT Solutions",
+                "GmbH",
+                "reseller",
+                "Gold",
+                "DE",
+                540,
+            ),
+            partner(
+                "Alpenblick Systemhaus",
+                "GmbH",
+                "reseller",
+                "Silver",
+                "AT",
+                410,
+            ),
+            partner("Rheinwerk Digital", "GmbH", "reseller", "Silver", "DE", 300),
+            DemoPartner {
+                outcome: ("onboarding", "Agreement signed; sales training booked"),
+                ..partner(
+                    "Nordlicht Netzwerke",
+                    "GmbH",
+                    "reseller",
+                    "Registered",
+                    "DE",
+                    21,
+                )
+            },
+        ],
+    ),
+    (
+        partner(
+            "Atlas Channel Partners",
+            "Ltd",
+            "distributor",
+            "Gold",
+            "GB",
+            650,
+        ),
+        &[
+            partner("Harbour Tech", "Ltd", "reseller", "Gold", "GB", 480),
+            DemoPartner {
+                outcome: ("suspended", "Annual agreement renewal overdue by 30 days"),
+                ..partner("Pennine Networks", "Ltd", "reseller", "Silver", "GB", 390)
+            },
+        ],
+    ),
+    (
+        partner(
+            "Iberia Tech Distribución",
+            "S.L.",
+            "distributor",
+            "Gold",
+            "ES",
+            600,
+        ),
+        &[
+            partner("Solana Redes", "S.L.", "reseller", "Silver", "ES", 350),
+            partner(
+                "Lisboa Digital",
+                "Lda.",
+                "reseller",
+                "Registered",
+                "PT",
+                200,
+            ),
+            partner("Costa Sistemas", "S.L.", "reseller", "Silver", "ES", 280),
+        ],
+    ),
+];
+
+const REFERRAL_PARTNERS: [DemoPartner; 4] = [
+    partner("Meridian Advisory", "B.V.", "referral", "Gold", "NL", 500),
+    partner(
+        "Clearpath Consulting",
+        "SAS",
+        "referral",
+        "Silver",
+        "FR",
+        330,
+    ),
+    partner("Summit Growth Agency", "LLC", "agency", "Silver", "US", 260),
+    DemoPartner {
+        outcome: ("applicant", "Application received; awaiting review"),
+        ..partner(
+            "Fjord Integrators",
+            "AS",
+            "integrator",
+            "Registered",
+            "NO",
+            4,
+        )
+    },
+];
+
+/// Applied → onboarding → its outcome, spread over the time since it applied.
+fn status_path(
+    demo: &DemoPartner,
+    now: OffsetDateTime,
+) -> Vec<(&'static str, &'static str, OffsetDateTime)> {
+    let applied = now - Duration::days(demo.applied_days_ago);
+    let mut path = vec![(
+        "applicant",
+        "Application submitted through the portal",
+        applied,
+    )];
+    if demo.outcome.0 == "applicant" {
+        return path;
+    }
+    let reviewed = applied + Duration::days(demo.applied_days_ago.min(14) / 2 + 1);
+    path.push((
+        "onboarding",
+        "Application approved by the channel team",
+        reviewed,
+    ));
+    if demo.outcome.0 == "onboarding" {
+        path.last_mut().expect("two entries").1 = demo.outcome.1;
+        return path;
+    }
+    path.push((
+        "active",
+        "Agreement signed and first order placed",
+        reviewed + Duration::days(20),
+    ));
+    if demo.outcome.0 != "active" {
+        path.push((demo.outcome.0, demo.outcome.1, now - Duration::days(9)));
+    }
+    path
+}
+
+async fn add_partner(
+    txn: &DatabaseTransaction,
+    demo: &DemoPartner,
+    parent_id: Uuid,
+    now: OffsetDateTime,
+) -> anyhow::Result<Uuid> {
+    let legal_name = format!("{} {}", demo.name, demo.legal_suffix);
+    let website = format!(
+        "https://{}.example",
+        demo.name.to_lowercase().replace(' ', "-").replace('ó', "o")
+    );
+    let organization = create_organization(
+        txn,
+        NewOrganization {
+            parent_id: Some(parent_id),
+            kind: "partner",
+            name: demo.name,
+            legal_name: &legal_name,
+            partner_type: Some(demo.partner_type),
+            tier: Some(demo.tier),
+            country: demo.country,
+            website: Some(&website),
+            // Distributors were granted a view of their resellers' data.
+            descendants_visible: demo.partner_type == "distributor",
+        },
+        &status_path(demo, now),
+    )
+    .await?;
+    Ok(organization.id)
+}
+
+async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoLogin>> {
+    let now = clock::now();
+    let vendor = create_organization(
+        txn,
+        NewOrganization {
+            parent_id: None,
+            kind: "vendor",
+            name: VENDOR_NAME,
+            legal_name: "Northwind Networks Ltd",
+            partner_type: None,
+            tier: None,
+            country: "GB",
+            website: Some("https://northwind.example"),
+            descendants_visible: false,
+        },
+        &[("active", "Program launched", now - Duration::days(800))],
+    )
+    .await?;
+
+    let mut ids = std::collections::BTreeMap::new();
+    for (distributor, resellers) in &DISTRIBUTORS {
+        let distributor_id = add_partner(txn, distributor, vendor.id, now).await?;
+        ids.insert(distributor.name, distributor_id);
+        for reseller in *resellers {
+            ids.insert(
+                reseller.name,
+                add_partner(txn, reseller, distributor_id, now).await?,
             );
         }
     }
-    Migrator::fresh(db).await?;
-    instance::create(db, VENDOR_NAME, PROGRAM_NAME, true).await?;
-    Ok(())
+    for referral in &REFERRAL_PARTNERS {
+        ids.insert(
+            referral.name,
+            add_partner(txn, referral, vendor.id, now).await?,
+        );
+    }
+
+    // One hash for every demo account: hashing is deliberately slow.
+    let password_hash = Password::check(DEMO_PASSWORD, &[])
+        .map_err(anyhow::Error::msg)?
+        .hash();
+    let people: [(&str, &str, Role, Option<&str>); 17] = [
+        (
+            "alex.morgan@northwind.example",
+            "Alex Morgan",
+            Role::Admin,
+            None,
+        ),
+        (
+            "priya.shah@northwind.example",
+            "Priya Shah",
+            Role::PartnerManager,
+            None,
+        ),
+        (
+            "tom.becker@northwind.example",
+            "Tom Becker",
+            Role::VendorFinance,
+            None,
+        ),
+        (
+            "olivia.grant@northwind.example",
+            "Olivia Grant",
+            Role::Operations,
+            None,
+        ),
+        (
+            "maya.lindqvist@northwind.example",
+            "Maya Lindqvist",
+            Role::VendorMarketing,
+            None,
+        ),
+        (
+            "sam.okafor@northwind.example",
+            "Sam Okafor",
+            Role::Support,
+            None,
+        ),
+        (
+            "ruth.adler@northwind.example",
+            "Ruth Adler",
+            Role::Auditor,
+            None,
+        ),
+        (
+            "jana.weber@brightline.example",
+            "Jana Weber",
+            Role::PartnerAdmin,
+            Some("Brightline Distribution"),
+        ),
+        (
+            "lukas.brandt@brightline.example",
+            "Lukas Brandt",
+            Role::Sales,
+            Some("Brightline Distribution"),
+        ),
+        (
+            "eva.hoffmann@brightline.example",
+            "Eva Hoffmann",
+            Role::PartnerFinance,
+            Some("Brightline Distribution"),
+        ),
+        (
+            "mia.schulz@brightline.example",
+            "Mia Schulz",
+            Role::PartnerMarketing,
+            Some("Brightline Distribution"),
+        ),
+        (
+            "felix.wagner@brightline.example",
+            "Felix Wagner",
+            Role::ReadOnly,
+            Some("Brightline Distribution"),
+        ),
+        (
+            "anna.kessler@kessler-it.example",
+            "Anna Kessler",
+            Role::PartnerAdmin,
+            Some("Kessler IT Solutions"),
+        ),
+        (
+            "ben.vogel@kessler-it.example",
+            "Ben Vogel",
+            Role::Sales,
+            Some("Kessler IT Solutions"),
+        ),
+        (
+            "george.hale@atlas-channel.example",
+            "George Hale",
+            Role::PartnerAdmin,
+            Some("Atlas Channel Partners"),
+        ),
+        (
+            "chloe.evans@atlas-channel.example",
+            "Chloe Evans",
+            Role::Sales,
+            Some("Atlas Channel Partners"),
+        ),
+        (
+            "daan.visser@meridian.example",
+            "Daan Visser",
+            Role::PartnerAdmin,
+            Some("Meridian Advisory"),
+        ),
+    ];
+    let mut logins = Vec::new();
+    for (email, name, role, organization) in people {
+        let organization_id = organization.map_or(vendor.id, |name| ids[name]);
+        let user = create_user(
+            txn,
+            NewUser {
+                organization_id,
+                email,
+                display_name: name,
+                role,
+                password_hash: &password_hash,
+            },
+        )
+        .await?;
+        if role == Role::PartnerManager {
+            for partner in ["Brightline Distribution", "Meridian Advisory"] {
+                assign_partner(txn, user.id, ids[partner]).await?;
+            }
+        }
+        logins.push(DemoLogin {
+            email: email.to_owned(),
+            role,
+            organization: organization.unwrap_or(VENDOR_NAME).to_owned(),
+        });
+    }
+    Ok(logins)
 }

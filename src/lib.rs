@@ -5,9 +5,12 @@
 //! the web app; [`Portal::serve`] runs it until shutdown. Capability modules each own their
 //! routes; `platform` holds the machinery they share.
 
+pub mod audit;
 pub mod demo;
 pub mod home;
+pub mod identity;
 mod migrations;
+pub mod orgs;
 pub mod platform;
 
 use std::future::Future;
@@ -33,7 +36,7 @@ use platform::db::{self, Db};
 use platform::error::ErrorPage;
 use platform::instance::{self, Instance};
 use platform::metrics::{self, Metrics};
-use platform::web;
+use platform::{csrf, web};
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -81,6 +84,8 @@ impl Portal {
         let state = self.state.clone();
         let routes = Router::new()
             .merge(home::routes())
+            .merge(identity::routes())
+            .merge(orgs::routes())
             .merge(platform::health::routes())
             .route("/assets/{name}", get(web::serve_asset))
             .fallback(web::not_found);
@@ -97,7 +102,11 @@ impl Portal {
             .layer(from_fn_with_state(state.clone(), metrics::track))
             .layer(CompressionLayer::new())
             .layer(from_fn_with_state(state.clone(), web::add_security_headers))
+            // Error pages sit inside these two so they know the visitor and the CSRF token.
+            .layer(from_fn_with_state(state.clone(), csrf::assign))
+            .layer(from_fn_with_state(state.clone(), identity::session::load))
             .layer(from_fn_with_state(state.clone(), web::render_error_pages))
+            .layer(axum::middleware::from_fn(csrf::verify))
             .layer(CatchPanicLayer::custom(|_| {
                 ErrorPage::response(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
             }));

@@ -25,9 +25,20 @@ enum Command {
     Serve,
     /// Apply database migrations, then exit.
     Migrate,
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Create a fresh demo program (in its own SQLite file unless PORTICO_DATABASE_URL is set),
     /// then serve it.
     Demo,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and name the first row that was altered or removed.
+    Verify,
 }
 
 /// The SQLite file used when PORTICO_DATABASE_URL is unset.
@@ -38,7 +49,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let database_file = match cli.command {
         Command::Demo => DEMO_DATABASE_FILE,
-        Command::Serve | Command::Migrate => DATABASE_FILE,
+        Command::Serve | Command::Migrate | Command::Audit { .. } => DATABASE_FILE,
     };
     let config = match cli.settings.check(database_file) {
         Ok(config) => config,
@@ -79,13 +90,45 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("{}: schema is up to date", config.database);
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let db = db::connect(&config.database).await?;
+            let verification = portico::audit::verify(&db).await;
+            db.close().await?;
+            let verification = verification?;
+            match verification.first_problem {
+                None => {
+                    println!(
+                        "audit log intact: {} rows, chain verified",
+                        verification.rows_checked
+                    );
+                    Ok(())
+                }
+                Some(problem) => anyhow::bail!(
+                    "audit log broken: {problem} ({} rows verified before it)",
+                    verification.rows_checked
+                ),
+            }
+        }
         Command::Demo => {
-            demo::prepare(&config.database).await?;
+            let logins = demo::prepare(&config.database).await?;
             println!(
-                "Demo program \"{}\" created in {}.",
+                "Demo program \"{}\" created in {}.\n\nSign in as any of these, with the \
+                 password \"{}\":",
                 demo::PROGRAM_NAME,
-                config.database
+                config.database,
+                demo::DEMO_PASSWORD
             );
+            for login in &logins {
+                println!(
+                    "  {:<36} {:<22} {}",
+                    login.email,
+                    login.role.label(),
+                    login.organization
+                );
+            }
+            println!();
             serve(config).await
         }
     }

@@ -1,5 +1,5 @@
-//! The home page: the first thing a visitor sees. Until sign-in exists it introduces the program;
-//! it becomes each user's command centre as modules arrive.
+//! The home page: the first thing a visitor sees. It introduces the program and says who is
+//! signed in; it becomes each user's command centre as modules arrive.
 
 use askama::Template;
 use axum::Router;
@@ -10,7 +10,7 @@ use axum::routing::get;
 use crate::AppState;
 use crate::platform::error::AppResult;
 use crate::platform::time::format_date;
-use crate::platform::web::{Chrome, render};
+use crate::platform::web::{Chrome, PageContext, render};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/", get(home))
@@ -23,9 +23,9 @@ struct HomePage {
     running_since: String,
 }
 
-async fn home(State(state): State<AppState>) -> AppResult<Response> {
+async fn home(State(state): State<AppState>, context: PageContext) -> AppResult<Response> {
     render(&HomePage {
-        chrome: Chrome::new(&state.instance, "/"),
+        chrome: Chrome::new(&state.instance, &context),
         running_since: format_date(state.instance.created_at),
     })
 }

@@ -4,11 +4,17 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_instance;
+mod m0002_identity;
+
+pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
 pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_instance::Migration)]
+        vec![
+            Box::new(m0001_instance::Migration),
+            Box::new(m0002_identity::Migration),
+        ]
     }
 }

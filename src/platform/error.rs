@@ -2,13 +2,16 @@
 //! detail goes to the log under that same request id, never to the page.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// Missing, or outside the caller's scope: both answer alike so nothing leaks.
     #[error("not found")]
     NotFound,
+    /// Nobody is signed in; the page they asked for comes after signing in.
+    #[error("sign-in required")]
+    SignInRequired { next: String },
     /// The caller is known but their role lacks the permission for this page.
     #[error("forbidden")]
     Forbidden,
@@ -42,6 +45,10 @@ impl IntoResponse for AppError {
         match self {
             AppError::NotFound => ErrorPage::response(StatusCode::NOT_FOUND),
             AppError::Forbidden => ErrorPage::response(StatusCode::FORBIDDEN),
+            AppError::SignInRequired { next } => {
+                let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                Redirect::to(&format!("/login?next={next}")).into_response()
+            }
             AppError::Internal(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 ErrorPage::response(StatusCode::INTERNAL_SERVER_ERROR)

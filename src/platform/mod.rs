@@ -2,6 +2,7 @@
 //! database, errors, ids, time, money, metrics and the web shell. `platform` uses no module.
 
 pub mod config;
+pub mod csrf;
 pub mod db;
 pub mod error;
 pub mod health;
@@ -9,5 +10,6 @@ pub mod ids;
 pub mod instance;
 pub mod metrics;
 pub mod money;
+pub mod scope;
 pub mod time;
 pub mod web;

@@ -13,8 +13,13 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+use super::csrf::CsrfToken;
 use super::error::{AppError, AppResult, ErrorPage};
 use super::instance::Instance;
+use super::scope::{Permission, Role, Side};
 use crate::AppState;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -81,6 +86,46 @@ pub struct NavItem {
     pub current: bool,
 }
 
+/// The signed-in person, as the layout shows them. Identity puts it in the request.
+#[derive(Clone, Debug)]
+pub struct Viewer {
+    pub display_name: String,
+    pub organization_name: String,
+    pub role: Role,
+    /// Set while a vendor admin views the portal as this user: the admin's name.
+    pub viewed_by: Option<String>,
+}
+
+/// What a page needs from the request: where it is, the CSRF token for its forms, and who is
+/// looking.
+#[derive(Clone, Debug)]
+pub struct PageContext {
+    pub path: String,
+    pub csrf_token: String,
+    pub viewer: Option<Viewer>,
+}
+
+impl PageContext {
+    fn from_request(uri: &axum::http::Uri, extensions: &axum::http::Extensions) -> PageContext {
+        PageContext {
+            path: uri.path().to_owned(),
+            csrf_token: extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            viewer: extensions.get::<Viewer>().cloned(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageContext {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageContext::from_request(&parts.uri, &parts.extensions))
+    }
+}
+
 /// What the layout needs on every page: the program's name, navigation, asset links.
 pub struct Chrome {
     pub program_name: String,
@@ -90,20 +135,61 @@ pub struct Chrome {
     pub css_href: String,
     pub js_href: String,
     pub nav: Vec<NavItem>,
+    pub csrf_token: String,
+    pub viewer: Option<Viewer>,
 }
 
-/// Sections in navigation order. Each module adds its entry here when it arrives, with the
-/// permission that shows it.
-const SECTIONS: &[(&str, &str)] = &[("Home", "/")];
+/// A navigation entry and who sees it.
+struct Section {
+    label: &'static str,
+    href: &'static str,
+    /// `None`: everyone, signed in or not.
+    permission: Option<Permission>,
+    side: Option<Side>,
+}
+
+/// Sections in navigation order. Each module adds its entry here when it arrives.
+const SECTIONS: &[Section] = &[
+    Section {
+        label: "Home",
+        href: "/",
+        permission: None,
+        side: None,
+    },
+    Section {
+        label: "Partners",
+        href: "/partners",
+        permission: Some(Permission::PartnersRead),
+        side: Some(Side::Vendor),
+    },
+    Section {
+        label: "Roles",
+        href: "/admin/roles",
+        permission: Some(Permission::RolesRead),
+        side: None,
+    },
+];
+
+impl Section {
+    fn visible_to(&self, viewer: Option<&Viewer>) -> bool {
+        let Some(permission) = self.permission else {
+            return true;
+        };
+        viewer.is_some_and(|v| {
+            v.role.reach(permission).is_some() && self.side.is_none_or(|side| v.role.side() == side)
+        })
+    }
+}
 
 impl Chrome {
-    pub fn new(instance: &Instance, current_path: &str) -> Chrome {
+    pub fn new(instance: &Instance, context: &PageContext) -> Chrome {
         let nav = SECTIONS
             .iter()
-            .map(|&(label, href)| NavItem {
-                label,
-                href,
-                current: is_current_section(href, current_path),
+            .filter(|section| section.visible_to(context.viewer.as_ref()))
+            .map(|section| NavItem {
+                label: section.label,
+                href: section.href,
+                current: is_current_section(section.href, &context.path),
             })
             .collect();
         Chrome {
@@ -114,6 +200,8 @@ impl Chrome {
             css_href: format!("/assets/{}", ASSETS.css.hashed_name),
             js_href: format!("/assets/{}", ASSETS.js.hashed_name),
             nav,
+            csrf_token: context.csrf_token.clone(),
+            viewer: context.viewer.clone(),
         }
     }
 }
@@ -151,6 +239,15 @@ fn error_words(status: StatusCode) -> (&'static str, &'static str) {
             "There is nothing at this address, or it is not shared with your organisation. \
              Check the link, or start again from the home page.",
         ),
+        StatusCode::BAD_REQUEST => (
+            "This form could not be sent",
+            "The page was open too long, or the form came from another site. Go back, reload \
+             the page and send the form again.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "That was too much to send at once",
+            "The form or file is larger than the portal accepts. Send a smaller one.",
+        ),
         StatusCode::FORBIDDEN => (
             "You do not have access to this page",
             "Your role does not include this section. Your organisation's administrator can \
@@ -172,7 +269,7 @@ pub async fn render_error_pages(
     request: Request,
     next: Next,
 ) -> Response {
-    let path = request.uri().path().to_owned();
+    let context = PageContext::from_request(request.uri(), request.extensions());
     let request_id = request
         .headers()
         .get(REQUEST_ID_HEADER)
@@ -185,7 +282,7 @@ pub async fn render_error_pages(
     };
     let (title, explanation) = error_words(status);
     let page = ErrorTemplate {
-        chrome: Chrome::new(&state.instance, &path),
+        chrome: Chrome::new(&state.instance, &context),
         status: status.as_u16(),
         title,
         explanation,
@@ -206,6 +303,31 @@ pub async fn not_found() -> AppError {
 }
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The value of one cookie of the request.
+pub fn cookie(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, whole site; `Secure` over https;
+/// `max_age_seconds` of `Some(0)` deletes the cookie, `None` keeps it for the browser session.
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age_seconds: Option<i64>) -> String {
+    let mut text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        text.push_str("; Secure");
+    }
+    if let Some(age) = max_age_seconds {
+        text.push_str(&format!("; Max-Age={age}"));
+    }
+    text
+}
 
 /// Headers that keep pages from being framed, sniffed or made to run foreign script.
 pub fn security_headers(https: bool) -> Vec<(HeaderName, HeaderValue)> {

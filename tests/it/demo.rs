@@ -21,11 +21,13 @@ async fn demo_refuses_a_real_program_and_recreates_its_own(backend: Backend) {
         .expect("instance");
     assert!(first.is_demo);
     assert_eq!(first.program_name, demo::PROGRAM_NAME);
+    connection.close().await.unwrap();
 
     // Running the demo again starts over instead of piling up data.
     demo::prepare(&test_db.url)
         .await
         .expect("demo again on its own database");
+    let connection = db::connect(&test_db.url).await.unwrap();
     let second = instance::find(&connection)
         .await
         .unwrap()

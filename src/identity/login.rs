@@ -1,0 +1,266 @@
+//! Sign-in and sign-out. Wrong e-mail and wrong password get the same answer in the same time,
+//! so the form never tells whether an address has an account. Repeated failures for one
+//! address, or from one client, make the next attempt wait longer and longer.
+
+use std::net::SocketAddr;
+
+use ::time::Duration;
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::entity::user;
+use super::{password, session};
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::platform::error::AppResult;
+use crate::platform::scope::Scope;
+use crate::platform::web::{Chrome, PageContext, render};
+use crate::platform::{db::Db, time};
+
+/// Failures tolerated in the window before sign-in starts to wait.
+const FREE_FAILURES: u64 = 5;
+const FAILURE_WINDOW: Duration = Duration::minutes(15);
+
+#[derive(Template)]
+#[template(path = "identity/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    email: String,
+    next: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+}
+
+pub async fn form(
+    State(state): State<AppState>,
+    context: PageContext,
+    Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
+    if context.viewer.is_some() {
+        return Ok(Redirect::to(&safe_next(query.next.as_deref())).into_response());
+    }
+    render(&LoginPage {
+        chrome: Chrome::new(&state.instance, &context),
+        email: String::new(),
+        next: safe_next(query.next.as_deref()),
+        error: None,
+        notice: query.signed_out.map(|_| "You are signed out."),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    Form(form): Form<LoginForm>,
+) -> AppResult<Response> {
+    let email = form.email.trim().to_lowercase();
+    let client_address = client.ip().to_string();
+    let next = safe_next(form.next.as_deref());
+    let refuse = |error: String, status: StatusCode| -> AppResult<Response> {
+        let page = LoginPage {
+            chrome: Chrome::new(&state.instance, &context),
+            email: form.email.trim().to_owned(),
+            next: next.clone(),
+            error: Some(error),
+            notice: None,
+        };
+        render(&page).map(|r| (status, r).into_response())
+    };
+
+    if let Some(wait) = throttled_for(&state.db, &email, &client_address).await? {
+        return refuse(
+            format!(
+                "Too many failed sign-ins for this address or from this network. Try again in \
+                 {wait} minute{}.",
+                if wait == 1 { "" } else { "s" }
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+
+    let account = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&state.db)
+        .await?;
+    let verified = match &account {
+        Some(found) if found.status == "active" => found
+            .password_hash
+            .as_deref()
+            .is_some_and(|hash| password::verify(&form.password, hash)),
+        _ => {
+            password::verify_against_nothing(&form.password);
+            false
+        }
+    };
+    let Some(account) = account.filter(|_| verified) else {
+        audit::record_alone(
+            &state.db,
+            Entry {
+                actor: Actor {
+                    user_id: None,
+                    label: email.chars().take(200).collect(),
+                },
+                organization_id: None,
+                action: "login.failed",
+                object_type: "user",
+                object_id: String::new(),
+                detail: json!({}),
+                client_address,
+            },
+        )
+        .await?;
+        return refuse(
+            "That e-mail and password do not match an active account. Check both and try again."
+                .into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+
+    let txn = state.db.begin().await?;
+    let token = session::start(&txn, account.id, &client_address).await?;
+    user::ActiveModel {
+        id: Set(account.id),
+        last_login_at: Set(Some(time::now())),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Entry {
+            actor: Actor {
+                user_id: Some(account.id),
+                label: account.email.clone(),
+            },
+            organization_id: Some(account.organization_id),
+            action: "login.succeeded",
+            object_type: "user",
+            object_id: account.id.to_string(),
+            detail: json!({}),
+            client_address,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+
+    let mut response = Redirect::to(&next).into_response();
+    let secure = state.config.base_url.starts_with("https://");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&session::cookie_value(&token, secure))
+            .expect("hex tokens are valid header text"),
+    );
+    Ok(response)
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    session_id: Option<Extension<session::SessionId>>,
+    scope: Option<Extension<Scope>>,
+) -> AppResult<Response> {
+    if let (Some(Extension(id)), Some(Extension(scope))) = (session_id, scope) {
+        let txn = state.db.begin().await?;
+        session::end(&txn, &id.0).await?;
+        audit::record(
+            &txn,
+            Entry {
+                actor: Actor::of(&scope),
+                organization_id: Some(scope.organization_id),
+                action: "logout",
+                object_type: "user",
+                object_id: scope.user_id.to_string(),
+                detail: json!({}),
+                client_address: client.ip().to_string(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    let mut response = Redirect::to("/login?signed_out=1").into_response();
+    let secure = state.config.base_url.starts_with("https://");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&session::clearing_cookie(secure)).expect("static cookie text"),
+    );
+    Ok(response)
+}
+
+/// Minutes to wait before the next attempt, when recent failures for this address or from this
+/// client passed the free allowance: 1, 2, 4 … up to 60 minutes after the last failure.
+async fn throttled_for(db: &Db, email: &str, client_address: &str) -> AppResult<Option<i64>> {
+    let since = time::now() - FAILURE_WINDOW;
+    let recent = |column: audit::Column, value: &str| {
+        audit::Entity::find()
+            .filter(audit::Column::Action.eq("login.failed"))
+            .filter(audit::Column::At.gt(since))
+            .filter(column.eq(value))
+    };
+    let by_account = recent(audit::Column::ActorLabel, email).count(db).await?;
+    // A shared office network gets more room than one account.
+    let by_client = recent(audit::Column::ClientAddress, client_address)
+        .count(db)
+        .await?
+        / 4;
+    let failures = by_account.max(by_client);
+    if failures < FREE_FAILURES {
+        return Ok(None);
+    }
+    let last = audit::last_failed_login(db, email, client_address).await?;
+    let penalty_minutes = 1_i64 << (failures - FREE_FAILURES).min(6);
+    let penalty = Duration::minutes(penalty_minutes.min(60));
+    let remaining = last.map(|at| at + penalty - time::now());
+    Ok(remaining
+        .filter(|left| left.is_positive())
+        .map(|left| left.whole_minutes() + 1))
+}
+
+/// Only local paths: `next` must never send a user to another site after signing in.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(
+            safe_next(Some("/orders?status=open")),
+            "/orders?status=open"
+        );
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,25 @@
+//! Identity: users, passwords, sessions, sign-in and sign-out, and the roles page. It turns a
+//! session cookie into the request's `Scope`, the only source of who may see what.
+//!
+//! Rules: passwords are argon2id hashes and pass the policy in `password`; sessions live in the
+//! database; sign-in answers alike for unknown and known addresses; every sign-in, failure and
+//! sign-out is audited.
+
+pub mod entity;
+mod login;
+pub mod password;
+mod roles;
+pub mod session;
+pub mod store;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::sign_out))
+        .route("/admin/roles", get(roles::page))
+}

@@ -1,0 +1,212 @@
+//! Sessions live in the database, so any number of app nodes can serve them. The cookie holds a
+//! random token; the database holds only its SHA-256. A session ends after 2 hours idle or
+//! 24 hours in all, at sign-out, or at once when its user is deactivated.
+
+use std::collections::BTreeSet;
+
+use ::time::{Duration, OffsetDateTime};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::entity::{session, staff_assignment, user};
+use crate::AppState;
+use crate::orgs::entity::organization;
+use crate::platform::error::AppError;
+use crate::platform::ids::{random_token, token_digest};
+use crate::platform::scope::{Role, Scope, Side};
+use crate::platform::web::{Viewer, cookie, set_cookie};
+use crate::platform::{db::Db, time};
+
+pub const COOKIE: &str = "portico_session";
+pub const IDLE_TIMEOUT: Duration = Duration::hours(2);
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(24);
+/// `last_seen_at` is written at most this often, not on every request.
+const TOUCH_INTERVAL: Duration = Duration::minutes(1);
+
+/// The current session's database id, for sign-out.
+#[derive(Clone, Debug)]
+pub struct SessionId(pub String);
+
+/// Starts a session for `user_id`; returns the token for the cookie.
+pub async fn start(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    client_address: &str,
+) -> Result<String, DbErr> {
+    let token = random_token();
+    let now = time::now();
+    session::ActiveModel {
+        id: Set(token_digest(&token)),
+        user_id: Set(user_id),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + ABSOLUTE_TIMEOUT),
+        client_address: Set(client_address.to_owned()),
+    }
+    .insert(conn)
+    .await?;
+    Ok(token)
+}
+
+/// Ends one session.
+pub async fn end(conn: &impl ConnectionTrait, id: &str) -> Result<(), DbErr> {
+    session::Entity::delete_by_id(id.to_owned())
+        .exec(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Ends every session of a user (sign out everywhere; deactivation).
+pub async fn end_all(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
+}
+
+pub fn cookie_value(token: &str, secure: bool) -> String {
+    set_cookie(COOKIE, token, secure, None)
+}
+
+pub fn clearing_cookie(secure: bool) -> String {
+    set_cookie(COOKIE, "", secure, Some(0))
+}
+
+/// Middleware: turns a valid session cookie into the request's [`Scope`], [`Viewer`] and
+/// [`SessionId`]; a stale cookie is cleared and the request goes on anonymous.
+pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(token) = cookie(request.headers(), COOKIE) else {
+        return next.run(request).await;
+    };
+    match resolve(&state.db, &token).await {
+        Ok(Some((scope, viewer))) => {
+            request.extensions_mut().insert(scope);
+            request.extensions_mut().insert(viewer);
+            request
+                .extensions_mut()
+                .insert(SessionId(token_digest(&token)));
+            next.run(request).await
+        }
+        Ok(None) => {
+            let mut response = next.run(request).await;
+            let secure = state.config.base_url.starts_with("https://");
+            if let Ok(value) = HeaderValue::from_str(&clearing_cookie(secure)) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
+        Err(error) => AppError::from(error).into_response(),
+    }
+}
+
+/// The scope and viewer of a live session, or `None` when it ended or never existed.
+async fn resolve(db: &Db, token: &str) -> Result<Option<(Scope, Viewer)>, DbErr> {
+    let id = token_digest(token);
+    let Some(found) = session::Entity::find_by_id(id.clone()).one(db).await? else {
+        return Ok(None);
+    };
+    let now = time::now();
+    if now >= found.expires_at || now >= found.last_seen_at + IDLE_TIMEOUT {
+        end(db, &id).await?;
+        return Ok(None);
+    }
+    let Some(account) = user::Entity::find_by_id(found.user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&account.role).filter(|_| account.status == "active") else {
+        end_all(db, account.id).await?;
+        return Ok(None);
+    };
+    let Some(organization) = organization::Entity::find_by_id(account.organization_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    if now - found.last_seen_at >= TOUCH_INTERVAL {
+        touch(db, &id, now).await?;
+    }
+    let scope = build_scope(db, &account, &organization, role).await?;
+    let viewer = Viewer {
+        display_name: account.display_name,
+        organization_name: organization.name,
+        role,
+        viewed_by: None,
+    };
+    Ok(Some((scope, viewer)))
+}
+
+async fn touch(db: &Db, id: &str, now: OffsetDateTime) -> Result<(), DbErr> {
+    session::ActiveModel {
+        id: Set(id.to_owned()),
+        last_seen_at: Set(now),
+        ..Default::default()
+    }
+    .update(db)
+    .await
+    .map(|_| ())
+}
+
+/// Which organisations the user's permissions reach.
+pub async fn build_scope(
+    db: &Db,
+    account: &user::Model,
+    organization: &organization::Model,
+    role: Role,
+) -> Result<Scope, DbErr> {
+    let mut own_organisations = BTreeSet::from([organization.id]);
+    if organization.descendants_visible {
+        own_organisations.extend(descendants(db, &[organization.id]).await?);
+    }
+    let mut assigned_partners = BTreeSet::new();
+    if role.side() == Side::Vendor {
+        let direct: Vec<Uuid> = staff_assignment::Entity::find()
+            .select_only()
+            .column(staff_assignment::Column::PartnerId)
+            .filter(staff_assignment::Column::StaffUserId.eq(account.id))
+            .into_tuple()
+            .all(db)
+            .await?;
+        // A manager of a distributor also looks after its resellers.
+        assigned_partners.extend(descendants(db, &direct).await?);
+        assigned_partners.extend(direct);
+    }
+    Ok(Scope {
+        user_id: account.id,
+        email: account.email.clone(),
+        organization_id: organization.id,
+        role,
+        own_organisations,
+        assigned_partners,
+        read_only_view: false,
+    })
+}
+
+/// Every organisation below `roots` in the tree (not the roots themselves).
+pub async fn descendants(db: &Db, roots: &[Uuid]) -> Result<BTreeSet<Uuid>, DbErr> {
+    let mut found = BTreeSet::new();
+    let mut frontier: Vec<Uuid> = roots.to_vec();
+    while !frontier.is_empty() {
+        let children: Vec<Uuid> = organization::Entity::find()
+            .select_only()
+            .column(organization::Column::Id)
+            .filter(organization::Column::ParentId.is_in(frontier))
+            .into_tuple()
+            .all(db)
+            .await?;
+        // `insert` is false for an id already seen, so a cycle cannot loop forever.
+        frontier = children
+            .into_iter()
+            .filter(|id| found.insert(*id))
+            .collect();
+    }
+    Ok(found)
+}

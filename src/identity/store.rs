@@ -1,0 +1,51 @@
+//! Writing users and staff assignments.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use super::entity::{staff_assignment, user};
+use crate::platform::scope::Role;
+use crate::platform::{ids, time};
+
+pub use user::Model as User;
+
+pub struct NewUser<'a> {
+    pub organization_id: Uuid,
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    /// An argon2id hash from `password::Password::hash`.
+    pub password_hash: &'a str,
+}
+
+pub async fn create_user(conn: &impl ConnectionTrait, new: NewUser<'_>) -> Result<User, DbErr> {
+    user::ActiveModel {
+        id: Set(ids::new_id()),
+        organization_id: Set(new.organization_id),
+        email: Set(new.email.trim().to_lowercase()),
+        display_name: Set(new.display_name.to_owned()),
+        password_hash: Set(Some(new.password_hash.to_owned())),
+        role: Set(new.role.key().to_owned()),
+        status: Set("active".to_owned()),
+        created_at: Set(time::now()),
+        last_login_at: Set(None),
+    }
+    .insert(conn)
+    .await
+}
+
+pub async fn assign_partner(
+    conn: &impl ConnectionTrait,
+    staff_user_id: Uuid,
+    partner_id: Uuid,
+) -> Result<(), DbErr> {
+    staff_assignment::ActiveModel {
+        id: Set(ids::new_id()),
+        staff_user_id: Set(staff_user_id),
+        partner_id: Set(partner_id),
+        created_at: Set(time::now()),
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
+}

@@ -1,0 +1,197 @@
+//! Partner list (a tree) and partner detail pages for vendor staff.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use uuid::Uuid;
+
+use super::store::{self, Organization};
+use crate::AppState;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::scope::Scope;
+use crate::platform::time::format_date;
+use crate::platform::web::{Chrome, PageContext, render};
+
+/// The colour family of a status word (the word is always printed too).
+pub fn status_tone(status: &str) -> &'static str {
+    match status {
+        "onboarding" => "blue",
+        "active" => "green",
+        "suspended" => "amber",
+        "terminated" => "red",
+        _ => "neutral",
+    }
+}
+
+pub fn partner_type_label(partner_type: Option<&str>) -> &'static str {
+    match partner_type {
+        Some("distributor") => "Distributor",
+        Some("reseller") => "Reseller",
+        Some("referral") => "Referral partner",
+        Some("agency") => "Agency",
+        Some("integrator") => "Integrator",
+        _ => "Partner",
+    }
+}
+
+struct PartnerRow {
+    id: Uuid,
+    name: String,
+    depth: usize,
+    partner_type: &'static str,
+    tier: String,
+    status: String,
+    status_tone: &'static str,
+    country: String,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<PartnerRow>,
+}
+
+/// Parents before their children, siblings by name; a partner whose parent the caller cannot
+/// see starts a tree of its own.
+fn tree_order(partners: Vec<Organization>) -> Vec<(usize, Organization)> {
+    let visible: BTreeSet<Uuid> = partners.iter().map(|p| p.id).collect();
+    let mut children: BTreeMap<Option<Uuid>, Vec<Organization>> = BTreeMap::new();
+    for partner in partners {
+        let parent = partner.parent_id.filter(|p| visible.contains(p));
+        children.entry(parent).or_default().push(partner);
+    }
+    let mut ordered = Vec::new();
+    let mut stack: Vec<(usize, Organization)> = children
+        .remove(&None)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|p| (0, p))
+        .collect();
+    while let Some((depth, partner)) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(partner.id)) {
+            stack.extend(kids.into_iter().rev().map(|k| (depth + 1, k)));
+        }
+        ordered.push((depth, partner));
+    }
+    ordered
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+) -> AppResult<Response> {
+    let partners = store::list_partners(&state.db, &scope).await?;
+    let rows = tree_order(partners)
+        .into_iter()
+        .map(|(depth, p)| PartnerRow {
+            id: p.id,
+            depth,
+            partner_type: partner_type_label(p.partner_type.as_deref()),
+            tier: p.tier.unwrap_or_default(),
+            status_tone: status_tone(&p.status),
+            status: p.status,
+            country: p.country,
+            name: p.name,
+        })
+        .collect();
+    render(&ListPage {
+        chrome: Chrome::new(&state.instance, &context),
+        rows,
+    })
+}
+
+struct HistoryEntry {
+    when: String,
+    when_exact: String,
+    from: String,
+    to: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/detail.html")]
+struct DetailPage {
+    chrome: Chrome,
+    partner: Organization,
+    partner_type: &'static str,
+    status_tone: &'static str,
+    history: Vec<HistoryEntry>,
+}
+
+pub async fn detail(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let partner = store::find_partner(&state.db, &scope, id).await?;
+    let history = store::status_history(&state.db, &partner)
+        .await?
+        .into_iter()
+        .map(|change| HistoryEntry {
+            when: format_date(change.at),
+            when_exact: change.at.to_string(),
+            from: change.from_status.unwrap_or_else(|| "—".into()),
+            to: change.to_status,
+            reason: change.reason,
+        })
+        .collect();
+    render(&DetailPage {
+        chrome: Chrome::new(&state.instance, &context),
+        partner_type: partner_type_label(partner.partner_type.as_deref()),
+        status_tone: status_tone(&partner.status),
+        history,
+        partner,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn org(name: &str, parent: Option<Uuid>) -> Organization {
+        Organization {
+            id: Uuid::now_v7(),
+            parent_id: parent,
+            kind: "partner".into(),
+            name: name.into(),
+            legal_name: name.into(),
+            partner_type: None,
+            tier: None,
+            status: "active".into(),
+            country: "DE".into(),
+            website: None,
+            registration_number: None,
+            tax_number: None,
+            descendants_visible: false,
+            created_at: crate::platform::time::now(),
+        }
+    }
+
+    #[test]
+    fn children_follow_their_parent() {
+        let vendor = Uuid::now_v7();
+        let alpha = org("Alpha", Some(vendor));
+        let beta = org("Beta", Some(vendor));
+        let alpha_child = org("Alpha Reseller", Some(alpha.id));
+        let names: Vec<(usize, String)> =
+            tree_order(vec![alpha.clone(), beta.clone(), alpha_child.clone()])
+                .into_iter()
+                .map(|(depth, o)| (depth, o.name))
+                .collect();
+        assert_eq!(
+            names,
+            vec![
+                (0, "Alpha".to_owned()),
+                (1, "Alpha Reseller".to_owned()),
+                (0, "Beta".to_owned())
+            ]
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Scoped queries over organisations.
+
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::entity::{organization, status_change};
+use crate::platform::db::Db;
+use crate::platform::error::AppError;
+use crate::platform::scope::{Partners, Permission, Scope};
+
+pub use organization::Model as Organization;
+pub use status_change::Model as StatusChange;
+
+/// The SQL form of "these partners": nothing extra for all, an `IN` list otherwise.
+fn partner_condition(partners: &Partners) -> Condition {
+    match partners {
+        Partners::All => Condition::all(),
+        Partners::Only(ids) => {
+            Condition::all().add(organization::Column::Id.is_in(ids.iter().copied()))
+        }
+    }
+}
+
+/// Partner organisations the caller may see, by name.
+pub async fn list_partners(db: &Db, scope: &Scope) -> Result<Vec<Organization>, AppError> {
+    let partners = scope.partners(Permission::PartnersRead)?;
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Kind.eq("partner"))
+        .filter(partner_condition(&partners))
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// One partner organisation, or 404 when it is missing or outside the caller's scope.
+pub async fn find_partner(db: &Db, scope: &Scope, id: Uuid) -> Result<Organization, AppError> {
+    let partners = scope.partners(Permission::PartnersRead)?;
+    if !partners.contains(id) {
+        return Err(AppError::NotFound);
+    }
+    organization::Entity::find_by_id(id)
+        .filter(organization::Column::Kind.eq("partner"))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The status history of an organisation the caller already found through its scope, newest
+/// first.
+pub async fn status_history(
+    db: &Db,
+    organization: &Organization,
+) -> Result<Vec<StatusChange>, DbErr> {
+    status_change::Entity::find()
+        .filter(status_change::Column::OrganizationId.eq(organization.id))
+        .order_by_desc(status_change::Column::At)
+        .all(db)
+        .await
+}
+
+/// A new organisation, as the demo or an admin action gives it.
+pub struct NewOrganization<'a> {
+    pub parent_id: Option<Uuid>,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub legal_name: &'a str,
+    pub partner_type: Option<&'a str>,
+    pub tier: Option<&'a str>,
+    pub country: &'a str,
+    pub website: Option<&'a str>,
+    pub descendants_visible: bool,
+}
+
+/// Writes the organisation with its first status; `history` is the path it took there, oldest
+/// first, as (status, reason, when).
+pub async fn create_organization(
+    conn: &impl sea_orm::ConnectionTrait,
+    new: NewOrganization<'_>,
+    history: &[(&str, &str, time::OffsetDateTime)],
+) -> Result<Organization, DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let created_at = history
+        .first()
+        .map_or_else(crate::platform::time::now, |(_, _, at)| *at);
+    let status = history.last().map_or("applicant", |(status, _, _)| status);
+    let organization = organization::ActiveModel {
+        id: Set(crate::platform::ids::new_id()),
+        parent_id: Set(new.parent_id),
+        kind: Set(new.kind.to_owned()),
+        name: Set(new.name.to_owned()),
+        legal_name: Set(new.legal_name.to_owned()),
+        partner_type: Set(new.partner_type.map(str::to_owned)),
+        tier: Set(new.tier.map(str::to_owned)),
+        status: Set(status.to_owned()),
+        country: Set(new.country.to_owned()),
+        website: Set(new.website.map(str::to_owned)),
+        registration_number: Set(None),
+        tax_number: Set(None),
+        descendants_visible: Set(new.descendants_visible),
+        created_at: Set(created_at),
+    }
+    .insert(conn)
+    .await?;
+    let mut previous: Option<&str> = None;
+    for (status, reason, at) in history {
+        status_change::ActiveModel {
+            id: Set(crate::platform::ids::new_id()),
+            organization_id: Set(organization.id),
+            from_status: Set(previous.map(str::to_owned)),
+            to_status: Set((*status).to_owned()),
+            reason: Set((*reason).to_owned()),
+            actor_user_id: Set(None),
+            at: Set(*at),
+        }
+        .insert(conn)
+        .await?;
+        previous = Some(status);
+    }
+    Ok(organization)
+}
