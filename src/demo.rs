@@ -303,7 +303,8 @@ async fn add_partner(
     Ok(organization.id)
 }
 
-async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoLogin>> {
+/// The demo's organisations and people; tests use it as their fixture.
+pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoLogin>> {
     let now = clock::now();
     let vendor = create_organization(
         txn,

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use portico::Portal;
 use portico::platform::config::{Config, DatabaseUrl, RawConfig};
+use portico::platform::db::Db;
 use sea_orm::{ConnectionTrait, Database};
 use tempfile::TempDir;
 use thirtyfour::prelude::*;
@@ -135,6 +136,8 @@ fn with_database_name(url: &str, name: &str) -> String {
 pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
+    /// A connection pool of the test's own, for fixtures and for looking behind the app.
+    pub pool: Db,
     pub db: TestDb,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
@@ -144,6 +147,7 @@ impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let db = TestDb::create(backend).await?;
         let portal = Portal::open(db.config()).await.expect("open portal");
+        let pool = portal.state().db.clone();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("local address");
         let (stop, stopped) = oneshot::channel::<()>();
@@ -157,6 +161,7 @@ impl TestApp {
         Some(TestApp {
             address,
             client,
+            pool,
             db,
             stop: Some(stop),
             server: Some(server),
@@ -175,6 +180,41 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Fills the database with the demo program (organisations, people); the fixture of most
+    /// tests. Every demo user's password is `demo::DEMO_PASSWORD`.
+    pub async fn with_demo_program(self) -> TestApp {
+        use sea_orm::TransactionTrait;
+        let txn = self.pool.begin().await.expect("begin");
+        portico::demo::seed_program(&txn)
+            .await
+            .expect("seed demo program");
+        txn.commit().await.expect("commit");
+        self
+    }
+
+    /// A browser-like visitor with its own cookies.
+    pub fn visitor(&self) -> Visitor {
+        Visitor {
+            base: format!("http://{}", self.address),
+            jar: std::sync::Arc::new(reqwest::cookie::Jar::default()),
+            client: None,
+        }
+        .build()
+    }
+
+    /// A visitor signed in as `email` with the demo password.
+    pub async fn signed_in(&self, email: &str) -> Visitor {
+        let visitor = self.visitor();
+        let response = visitor
+            .post_form(
+                "/login",
+                &[("email", email), ("password", portico::demo::DEMO_PASSWORD)],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "sign-in as {email} failed");
+        visitor
+    }
+
     /// Sends the shutdown signal and waits for the server to finish.
     pub async fn shut_down(mut self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.take() {
@@ -184,6 +224,80 @@ impl TestApp {
             Some(server) => server.await?,
             None => Ok(()),
         }
+    }
+}
+
+/// One browser's worth of cookies over plain HTTP (no redirects followed).
+pub struct Visitor {
+    pub base: String,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+    client: Option<reqwest::Client>,
+}
+
+impl Visitor {
+    fn build(mut self) -> Visitor {
+        self.client = Some(
+            reqwest::Client::builder()
+                .cookie_provider(self.jar.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+        );
+        self
+    }
+
+    fn client(&self) -> &reqwest::Client {
+        self.client.as_ref().expect("built")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client()
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The value of one of this visitor's cookies.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = self.base.parse().expect("base url");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| value.to_owned())
+    }
+
+    /// The CSRF token a page would put in its forms (fetched once, like a browser would).
+    pub async fn csrf_token(&self) -> String {
+        if let Some(token) = self.cookie("portico_csrf") {
+            return token;
+        }
+        self.get("/login").await;
+        self.cookie("portico_csrf")
+            .expect("CSRF cookie set on first visit")
+    }
+
+    /// Posts a form with the CSRF token added, as the page's form would.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.post_raw(path, &body).await
+    }
+
+    /// Posts exactly these fields, with no token added.
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client()
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("request")
     }
 }
 
@@ -306,10 +420,14 @@ impl Drop for Browser {
     fn drop(&mut self) {
         // chromedriver leads its own process group, so Chromium goes with it.
         #[cfg(unix)]
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(format!("-{}", self.chromedriver.id()))
-            .status();
+        if let Ok(group) = libc::pid_t::try_from(self.chromedriver.id())
+            && group > 1
+        {
+            // SAFETY: killpg only sends a signal; `group` is our child's own process group.
+            unsafe {
+                libc::killpg(group, libc::SIGTERM);
+            }
+        }
         let _ = self.chromedriver.kill();
         let _ = self.chromedriver.wait();
     }

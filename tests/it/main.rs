@@ -7,4 +7,6 @@ mod helpers;
 mod browser;
 mod cli;
 mod demo;
+mod identity;
+mod orgs;
 mod shell;

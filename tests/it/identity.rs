@@ -1,0 +1,243 @@
+//! Sign-in, sessions, CSRF, throttling, the roles page and the audit trail they leave.
+
+use portico::audit;
+use portico::identity::entity::{session, user};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::on_both_databases;
+
+const SALES: &str = "lukas.brandt@brightline.example";
+const ADMIN: &str = "alex.morgan@northwind.example";
+
+async fn audit_actions(app: &crate::helpers::TestApp) -> Vec<String> {
+    use sea_orm::QueryOrder;
+    audit::Entity::find()
+        .order_by_asc(audit::Column::Seq)
+        .all(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.action)
+        .collect()
+}
+
+on_both_databases! {
+    async fn signing_in_opens_a_session_and_is_audited(app) {
+        let app = app.with_demo_program().await;
+        let visitor = app.visitor();
+        let response = visitor
+            .post_form("/login", &[
+                ("email", "  Lukas.Brandt@Brightline.example "),
+                ("password", portico::demo::DEMO_PASSWORD),
+                ("next", "/admin/roles?x=1"),
+            ])
+            .await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/admin/roles?x=1");
+        let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+
+        let home = visitor.get("/").await.text().await.unwrap();
+        assert!(home.contains("Lukas Brandt"), "{home}");
+        assert!(home.contains("Sales at Brightline Distribution"), "{home}");
+        assert!(home.contains("Sign out"));
+
+        assert_eq!(audit_actions(&app).await, vec!["login.succeeded"]);
+        let stored = session::Entity::find().all(&app.pool).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        let token = visitor.cookie("portico_session").unwrap();
+        assert_ne!(stored[0].id, token, "the database keeps only a digest of the token");
+    }
+
+    async fn wrong_password_and_unknown_address_get_the_same_answer(app) {
+        let app = app.with_demo_program().await;
+        let visitor = app.visitor();
+        let wrong_password = visitor
+            .post_form("/login", &[("email", SALES), ("password", "not the password at all")])
+            .await;
+        let unknown = visitor
+            .post_form("/login", &[("email", "nobody@nowhere.example"), ("password", "whatever it is")])
+            .await;
+        assert_eq!(wrong_password.status(), 422);
+        assert_eq!(unknown.status(), 422);
+        let first = wrong_password.text().await.unwrap();
+        let second = unknown.text().await.unwrap();
+        let message = "That e-mail and password do not match an active account.";
+        assert!(first.contains(message) && second.contains(message));
+        assert!(first.contains(&format!("value=\"{SALES}\"")), "the form keeps the address typed");
+        assert!(visitor.cookie("portico_session").is_none());
+        assert_eq!(audit_actions(&app).await, vec!["login.failed", "login.failed"]);
+    }
+
+    async fn repeated_failures_make_sign_in_wait(app) {
+        let app = app.with_demo_program().await;
+        let visitor = app.visitor();
+        for _ in 0..5 {
+            let response = visitor
+                .post_form("/login", &[("email", SALES), ("password", "guessing again and again")])
+                .await;
+            assert_eq!(response.status(), 422);
+        }
+        // Even the right password waits now: the throttle does not tell guesses apart.
+        let response = visitor
+            .post_form("/login", &[("email", SALES), ("password", portico::demo::DEMO_PASSWORD)])
+            .await;
+        assert_eq!(response.status(), 429);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Too many failed sign-ins"), "{html}");
+        assert!(html.contains("Try again in 1 minute."), "{html}");
+
+        // Another account from elsewhere is not held up by these failures.
+        let other = app.signed_in(ADMIN).await;
+        assert_eq!(other.get("/admin/roles").await.status(), 200);
+    }
+
+    async fn forms_without_the_csrf_token_change_nothing(app) {
+        let app = app.with_demo_program().await;
+        let visitor = app.visitor();
+        visitor.csrf_token().await;
+        let missing = visitor
+            .post_raw("/login", &[("email", SALES), ("password", portico::demo::DEMO_PASSWORD)])
+            .await;
+        assert_eq!(missing.status(), 400);
+        assert!(missing.text().await.unwrap().contains("This form could not be sent"));
+        let forged = visitor
+            .post_raw("/login", &[
+                ("email", SALES),
+                ("password", portico::demo::DEMO_PASSWORD),
+                ("csrf_token", &"0".repeat(64)),
+            ])
+            .await;
+        assert_eq!(forged.status(), 400);
+        assert!(visitor.cookie("portico_session").is_none());
+        assert!(audit_actions(&app).await.is_empty(), "nothing ran");
+
+        // Signed in, sign-out without the token does not end the session either.
+        let signed_in = app.signed_in(SALES).await;
+        assert_eq!(signed_in.post_raw("/logout", &[]).await.status(), 400);
+        assert_eq!(signed_in.get("/admin/roles").await.status(), 403, "still signed in");
+    }
+
+    async fn signing_out_ends_the_session_for_good(app) {
+        let app = app.with_demo_program().await;
+        let visitor = app.signed_in(SALES).await;
+        let token = visitor.cookie("portico_session").unwrap();
+        let response = visitor.post_form("/logout", &[]).await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/login?signed_out=1");
+        assert!(session::Entity::find().all(&app.pool).await.unwrap().is_empty());
+
+        // Replaying the old cookie gets nobody in.
+        let replay = app
+            .client
+            .get(app.url("/admin/roles"))
+            .header("cookie", format!("portico_session={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(replay.status(), 303);
+        assert!(replay.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+        assert_eq!(audit_actions(&app).await, vec!["login.succeeded", "logout"]);
+    }
+
+    async fn idle_sessions_and_deactivated_users_are_signed_out(app) {
+        let app = app.with_demo_program().await;
+        let idle = app.signed_in(SALES).await;
+        let stale = portico::platform::time::now() - time::Duration::hours(3);
+        let mut row: session::ActiveModel = session::Entity::find()
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap()
+            .into();
+        row.last_seen_at = Set(stale);
+        row.update(&app.pool).await.unwrap();
+        assert_eq!(idle.get("/admin/roles").await.status(), 303, "idle too long");
+
+        let admin = app.signed_in(ADMIN).await;
+        assert_eq!(admin.get("/admin/roles").await.status(), 200);
+        let account = user::Entity::find()
+            .filter(user::Column::Email.eq(ADMIN))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut account: user::ActiveModel = account.into();
+        account.status = Set("deactivated".into());
+        account.update(&app.pool).await.unwrap();
+        assert_eq!(admin.get("/admin/roles").await.status(), 303, "deactivated at once");
+        assert!(session::Entity::find().all(&app.pool).await.unwrap().is_empty());
+    }
+
+    async fn roles_page_renders_the_matrix_for_admins_only(app) {
+        let app = app.with_demo_program().await;
+        let anonymous = app.visitor().get("/admin/roles").await;
+        assert_eq!(anonymous.status(), 303);
+        assert_eq!(anonymous.headers()["location"], "/login?next=%2Fadmin%2Froles");
+
+        let sales = app.signed_in(SALES).await;
+        let forbidden = sales.get("/admin/roles").await;
+        assert_eq!(forbidden.status(), 403);
+        assert!(forbidden.text().await.unwrap().contains("You do not have access to this page"));
+        let sales_home = sales.get("/").await.text().await.unwrap();
+        assert!(!sales_home.contains("href=\"/admin/roles\""), "navigation hides what the role cannot open");
+
+        let admin = app.signed_in(ADMIN).await;
+        let page = admin.get("/admin/roles").await.text().await.unwrap();
+        for permission in portico::platform::scope::Permission::ALL {
+            assert!(page.contains(permission.key()), "{} missing", permission.key());
+        }
+        assert!(page.contains("Partner administrator"));
+        assert!(page.contains("assigned partners"), "reach is shown");
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_row_that_was_altered_or_removed() {
+    use crate::helpers::{Backend, TestApp};
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap()
+        .with_demo_program()
+        .await;
+    for _ in 0..3 {
+        app.signed_in(SALES).await;
+    }
+    let intact = audit::verify(&app.pool).await.unwrap();
+    assert_eq!(intact.rows_checked, 3);
+    assert_eq!(intact.first_problem, None);
+
+    // Someone edits row 2 directly in the database.
+    app.pool
+        .execute_unprepared("UPDATE audit_event SET client_address = '10.9.9.9' WHERE seq = 2")
+        .await
+        .unwrap();
+    let altered = audit::verify(&app.pool).await.unwrap();
+    let problem = altered.first_problem.unwrap();
+    assert!(
+        problem.starts_with("audit row 2 (login.succeeded"),
+        "{problem}"
+    );
+    assert_eq!(altered.rows_checked, 1);
+
+    // Removing the last row is caught too.
+    app.pool
+        .execute_unprepared("UPDATE audit_event SET client_address = '127.0.0.1' WHERE seq = 2")
+        .await
+        .unwrap();
+    assert_eq!(audit::verify(&app.pool).await.unwrap().first_problem, None);
+    app.pool
+        .execute_unprepared("DELETE FROM audit_event WHERE seq = 3")
+        .await
+        .unwrap();
+    let removed = audit::verify(&app.pool)
+        .await
+        .unwrap()
+        .first_problem
+        .unwrap();
+    assert_eq!(
+        removed,
+        "audit rows 3 to 3 were removed from the end of the log"
+    );
+}

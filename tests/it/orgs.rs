@@ -1,0 +1,102 @@
+//! Partner pages see only what the viewer's scope reaches; everything else is a 404.
+
+use portico::orgs::entity::organization;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::on_both_databases;
+
+async fn partner_id(app: &crate::helpers::TestApp, name: &str) -> String {
+    organization::Entity::find()
+        .filter(organization::Column::Name.eq(name))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{name} exists"))
+        .id
+        .to_string()
+}
+
+async fn without_request_id(response: reqwest::Response) -> String {
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    response.text().await.unwrap().replace(&id, "")
+}
+
+fn partner_names(html: &str) -> Vec<String> {
+    html.split("<a href=\"/partners/")
+        .skip(1)
+        .filter_map(|part| part.split_once("\">").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.split_once("</a>").map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+on_both_databases! {
+    async fn managers_see_their_assigned_partners_and_resellers_only(app) {
+        let app = app.with_demo_program().await;
+        let manager = app.signed_in("priya.shah@northwind.example").await;
+        let html = manager.get("/partners").await.text().await.unwrap();
+        assert_eq!(
+            partner_names(&html),
+            vec![
+                "Brightline Distribution",
+                "Alpenblick Systemhaus",
+                "Kessler IT Solutions",
+                "Nordlicht Netzwerke",
+                "Rheinwerk Digital",
+                "Meridian Advisory",
+            ]
+        );
+        let kessler = partner_id(&app, "Kessler IT Solutions").await;
+        let page = manager.get(&format!("/partners/{kessler}")).await;
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("Kessler IT Solutions GmbH"));
+        assert!(page.contains("Application approved by the channel team"), "status history shown");
+
+        let atlas = partner_id(&app, "Atlas Channel Partners").await;
+        let hidden = manager.get(&format!("/partners/{atlas}")).await;
+        assert_eq!(hidden.status(), 404, "an unassigned partner does not exist for this manager");
+        let missing = manager.get(&format!("/partners/{}", uuid::Uuid::now_v7())).await;
+        assert_eq!(missing.status(), 404);
+        assert_eq!(
+            without_request_id(hidden).await,
+            without_request_id(missing).await,
+            "out of scope and missing look the same"
+        );
+    }
+
+    async fn admins_see_every_partner(app) {
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in("alex.morgan@northwind.example").await;
+        let html = admin.get("/partners").await.text().await.unwrap();
+        assert_eq!(partner_names(&html).len(), 16);
+        assert!(html.contains("badge-amber\">suspended"), "Pennine Networks is suspended");
+    }
+
+    async fn partners_never_see_their_parent_or_siblings(app) {
+        let app = app.with_demo_program().await;
+        let kessler_admin = app.signed_in("anna.kessler@kessler-it.example").await;
+        let html = kessler_admin.get("/partners").await.text().await.unwrap();
+        assert_eq!(partner_names(&html), vec!["Kessler IT Solutions"]);
+        for other in ["Brightline Distribution", "Alpenblick Systemhaus", "Atlas Channel Partners"] {
+            let id = partner_id(&app, other).await;
+            assert_eq!(kessler_admin.get(&format!("/partners/{id}")).await.status(), 404, "{other}");
+        }
+
+        // The distributor was granted its resellers' data; its resellers were not granted it.
+        let distributor = app.signed_in("jana.weber@brightline.example").await;
+        let html = distributor.get("/partners").await.text().await.unwrap();
+        assert_eq!(partner_names(&html).len(), 5);
+        let atlas = partner_id(&app, "Atlas Channel Partners").await;
+        assert_eq!(distributor.get(&format!("/partners/{atlas}")).await.status(), 404);
+    }
+
+    async fn signed_out_visitors_are_sent_to_sign_in(app) {
+        let app = app.with_demo_program().await;
+        let response = app.get("/partners").await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(response.headers()["location"], "/login?next=%2Fpartners");
+    }
+}
