@@ -139,6 +139,8 @@ pub struct TestApp {
     /// A connection pool of the test's own, for fixtures and for looking behind the app.
     pub pool: Db,
     pub db: TestDb,
+    /// The demo program's accounts, once `with_demo_program` ran.
+    pub demo_logins: Vec<portico::demo::DemoLogin>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -163,6 +165,7 @@ impl TestApp {
             client,
             pool,
             db,
+            demo_logins: Vec::new(),
             stop: Some(stop),
             server: Some(server),
         })

@@ -10,3 +10,4 @@ mod demo;
 mod identity;
 mod orgs;
 mod shell;
+mod tenancy;

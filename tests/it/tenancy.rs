@@ -1,0 +1,206 @@
+//! The tenancy suite: every route of the app, walked as an anonymous visitor, as every role that
+//! lacks its permission, and as users of other partners. Nothing may leak: anonymous visitors
+//! are sent to sign in, missing permissions answer 403, other partners' objects answer 404
+//! exactly like missing ones. A route missing from `ROUTES` fails the suite.
+
+use std::collections::BTreeSet;
+
+use portico::orgs::entity::organization;
+use portico::platform::scope::Permission;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use crate::helpers::{TestApp, on_both_databases};
+
+#[derive(Clone, Copy, Debug)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user; anonymous visitors are harmlessly sent to sign in.
+    SignedIn,
+    /// Users whose role holds this permission.
+    Requires(Permission),
+}
+
+struct RouteCase {
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+}
+
+const fn route(method: &'static str, path: &'static str, access: Access) -> RouteCase {
+    RouteCase {
+        method,
+        path,
+        access,
+    }
+}
+
+/// Every route the app serves. Add each new route here with who may reach it.
+const ROUTES: &[RouteCase] = &[
+    route("GET", "/", Access::Public),
+    route("GET", "/healthz", Access::Public),
+    route("GET", "/readyz", Access::Public),
+    route("GET", "/metrics", Access::Public),
+    route("GET", "/assets/{name}", Access::Public),
+    route("GET", "/login", Access::Public),
+    route("POST", "/login", Access::Public),
+    route("POST", "/logout", Access::SignedIn),
+    route("GET", "/admin/roles", Access::Requires(Permission::RolesRead)),
+    route("GET", "/partners", Access::Requires(Permission::PartnersRead)),
+    route("GET", "/partners/{id}", Access::Requires(Permission::PartnersRead)),
+];
+
+/// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    let mut files = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for part in text.split(".route(\"").skip(1) {
+            let (route_path, rest) = part.split_once('"').unwrap();
+            // The method routers up to the end of this `.route(...)` call.
+            let mut depth = 1;
+            let end = rest
+                .char_indices()
+                .find(|(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(rest.len(), |(i, _)| i);
+            let call = &rest[..end];
+            for method in ["get", "post", "put", "patch", "delete"] {
+                let direct = call.trim_start_matches(", ").starts_with(&format!("{method}("));
+                if direct || call.contains(&format!(".{method}(")) {
+                    found.insert((method.to_uppercase(), route_path.to_owned()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_route_is_in_the_registry() {
+    let registered: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|r| (r.method.to_owned(), r.path.to_owned()))
+        .collect();
+    let served = routes_in_source();
+    let missing: Vec<_> = served.difference(&registered).collect();
+    let stale: Vec<_> = registered.difference(&served).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a tenancy entry: {missing:?}"
+    );
+    assert!(stale.is_empty(), "registry entries for routes that do not exist: {stale:?}");
+}
+
+async fn id_of(app: &TestApp, name: &str) -> String {
+    organization::Entity::find()
+        .filter(organization::Column::Name.eq(name))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
+}
+
+/// The route with its placeholders filled by an object of `owner` (a partner organisation).
+async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
+    if path.contains("{id}") {
+        path.replace("{id}", &id_of(app, owner).await)
+    } else {
+        path.replace("{name}", "portico.css")
+    }
+}
+
+async fn send(visitor: &crate::helpers::Visitor, method: &str, path: &str) -> reqwest::Response {
+    match method {
+        "GET" => visitor.get(path).await,
+        _ => visitor.post_form(path, &[]).await,
+    }
+}
+
+on_both_databases! {
+    async fn anonymous_visitors_are_sent_to_sign_in(app) {
+        let app = app.with_demo_program().await;
+        for case in ROUTES {
+            if matches!(case.access, Access::Public) {
+                continue;
+            }
+            let visitor = app.visitor();
+            let path = concrete(&app, case.path, "Brightline Distribution").await;
+            let response = send(&visitor, case.method, &path).await;
+            assert_eq!(response.status(), 303, "{} {path}", case.method);
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            assert!(location.starts_with("/login"), "{} {path} → {location}", case.method);
+            let body = response.text().await.unwrap();
+            assert!(body.is_empty(), "{} {path} leaked a body", case.method);
+        }
+    }
+
+    async fn roles_without_the_permission_are_refused(app) {
+        let app = app.with_demo_program().await;
+        for login in &app.demo_logins {
+            let visitor = app.signed_in(&login.email).await;
+            for case in ROUTES {
+                let Access::Requires(permission) = case.access else { continue };
+                if login.role.reach(permission).is_some() {
+                    continue;
+                }
+                let path = concrete(&app, case.path, "Brightline Distribution").await;
+                let response = send(&visitor, case.method, &path).await;
+                assert_eq!(
+                    response.status(), 403,
+                    "{} {path} as {:?} without {permission}", case.method, login.role
+                );
+                let body = response.text().await.unwrap();
+                assert!(!body.contains("Brightline Distribution GmbH"), "{path} leaked data");
+            }
+        }
+    }
+
+    async fn other_partners_objects_do_not_exist(app) {
+        let app = app.with_demo_program().await;
+        // (user, a partner outside their scope)
+        let outsiders = [
+            ("anna.kessler@kessler-it.example", "Atlas Channel Partners"),
+            ("anna.kessler@kessler-it.example", "Brightline Distribution"),
+            ("anna.kessler@kessler-it.example", "Alpenblick Systemhaus"),
+            ("george.hale@atlas-channel.example", "Kessler IT Solutions"),
+            ("daan.visser@meridian.example", "Brightline Distribution"),
+            ("priya.shah@northwind.example", "Atlas Channel Partners"),
+            ("priya.shah@northwind.example", "Fjord Integrators"),
+        ];
+        for (email, foreign) in outsiders {
+            let visitor = app.signed_in(email).await;
+            for case in ROUTES.iter().filter(|c| c.path.contains("{id}")) {
+                let path = concrete(&app, case.path, foreign).await;
+                let response = send(&visitor, case.method, &path).await;
+                assert_eq!(response.status(), 404, "{} {path} as {email}", case.method);
+                let body = response.text().await.unwrap();
+                assert!(!body.contains(foreign), "{path} as {email} named {foreign}");
+            }
+            // Lists never name a partner outside the scope either.
+            for case in ROUTES.iter().filter(|c| c.method == "GET" && !c.path.contains('{')) {
+                let body = visitor.get(case.path).await.text().await.unwrap();
+                assert!(
+                    !body.contains(&format!(">{foreign}<")),
+                    "{} as {email} lists {foreign}", case.path
+                );
+            }
+        }
+    }
+}
