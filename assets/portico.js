@@ -15,3 +15,12 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Destructive forms say what will happen and ask first.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = form instanceof HTMLFormElement ? form.dataset.confirm : undefined;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+  }
+});

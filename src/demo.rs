@@ -450,7 +450,7 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
         ),
     ];
     let mut logins = Vec::new();
-    for (email, name, role, organization) in people {
+    for &(email, name, role, organization) in &people {
         let organization_id = organization.map_or(vendor.id, |name| ids[name]);
         let user = create_user(
             txn,
@@ -474,5 +474,44 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
             organization: organization.unwrap_or(VENDOR_NAME).to_owned(),
         });
     }
+
+    // Every other partner has its own administrator too.
+    let staffed: Vec<&str> = people.iter().filter_map(|p| p.3).collect();
+    let unstaffed = ids.iter().filter(|(name, _)| !staffed.contains(name));
+    for ((partner, organization_id), name) in unstaffed.zip(ADMIN_NAMES.iter().cycle()) {
+        let domain = partner.to_lowercase().replace(' ', "-").replace('ó', "o");
+        let email = format!("admin@{domain}.example");
+        create_user(
+            txn,
+            NewUser {
+                organization_id: *organization_id,
+                email: &email,
+                display_name: name,
+                role: Role::PartnerAdmin,
+                password_hash: &password_hash,
+            },
+        )
+        .await?;
+        logins.push(DemoLogin {
+            email,
+            role: Role::PartnerAdmin,
+            organization: (*partner).to_owned(),
+        });
+    }
     Ok(logins)
 }
+
+const ADMIN_NAMES: [&str; 12] = [
+    "Lea Fischer",
+    "Jonas Huber",
+    "Oliver Bennett",
+    "Sophie Turner",
+    "Lucía Romero",
+    "Tiago Almeida",
+    "Marta Navarro",
+    "Camille Laurent",
+    "Ethan Brooks",
+    "Ingrid Solberg",
+    "Paul Gruber",
+    "Emma Clarke",
+];

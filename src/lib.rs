@@ -10,6 +10,7 @@ pub mod demo;
 pub mod home;
 pub mod identity;
 mod migrations;
+pub mod notify;
 pub mod orgs;
 pub mod platform;
 
@@ -35,6 +36,7 @@ use platform::config::Config;
 use platform::db::{self, Db};
 use platform::error::ErrorPage;
 use platform::instance::{self, Instance};
+use platform::mail::Mailer;
 use platform::metrics::{self, Metrics};
 use platform::{csrf, web};
 
@@ -45,6 +47,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub instance: Arc<Instance>,
     pub metrics: Arc<Metrics>,
+    pub mailer: Mailer,
     security_headers: Arc<Vec<(HeaderName, HeaderValue)>>,
 }
 
@@ -59,20 +62,18 @@ impl Portal {
         let db = db::connect(&config.database).await?;
         db::migrate(&db).await?;
         let instance = instance::find_or_create(&db).await?;
-        Ok(Portal::with_database(config, db, instance))
-    }
-
-    fn with_database(config: Config, db: Db, instance: Instance) -> Portal {
+        let mailer = Mailer::new(config.smtp.as_ref())?;
         let https = config.base_url.starts_with("https://");
-        Portal {
+        Ok(Portal {
             state: AppState {
                 db,
                 config: Arc::new(config),
                 instance: Arc::new(instance),
                 metrics: Arc::default(),
+                mailer,
                 security_headers: Arc::new(web::security_headers(https)),
             },
-        }
+        })
     }
 
     pub fn state(&self) -> &AppState {
@@ -86,6 +87,7 @@ impl Portal {
             .merge(home::routes())
             .merge(identity::routes())
             .merge(orgs::routes())
+            .merge(notify::routes())
             .merge(platform::health::routes())
             .route("/assets/{name}", get(web::serve_asset))
             .fallback(web::not_found);
@@ -121,6 +123,7 @@ impl Portal {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = self.router();
+        let retries = tokio::spawn(retry_mail(self.state.clone()));
         let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             listener,
@@ -143,8 +146,23 @@ impl Portal {
                 tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; closing them");
             }
         }
+        retries.abort();
         self.state.db.close().await?;
         Ok(())
+    }
+}
+
+/// Delivers mail that could not go out at once (SMTP down, a crash mid-send).
+async fn retry_mail(state: AppState) {
+    if !state.mailer.sends_by_smtp() {
+        return;
+    }
+    let mut every = tokio::time::interval(platform::mail::RETRY_INTERVAL);
+    loop {
+        every.tick().await;
+        if let Err(error) = state.mailer.deliver_pending(&state.db).await {
+            tracing::warn!(%error, "mail retry failed");
+        }
     }
 }
 

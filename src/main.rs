@@ -120,12 +120,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 config.database,
                 demo::DEMO_PASSWORD
             );
-            for login in &logins {
+            // The featured accounts: one of every role; every other partner has an admin too.
+            let (featured, others) = logins.split_at(logins.len().min(17));
+            for login in featured {
                 println!(
                     "  {:<36} {:<22} {}",
                     login.email,
                     login.role.label(),
                     login.organization
+                );
+            }
+            if !others.is_empty() {
+                println!(
+                    "  … and an administrator for each of the {} other partners \
+                     (admin@<partner-name>.example)",
+                    others.len()
                 );
             }
             println!();

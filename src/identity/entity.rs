@@ -62,3 +62,26 @@ pub mod staff_assignment {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod user_token {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_token")]
+    pub struct Model {
+        /// SHA-256 of the token sent by mail.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub user_id: Uuid,
+        pub purpose: String,
+        pub created_by: Option<Uuid>,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub expires_at: TimeDateTimeWithTimeZone,
+        pub used_at: Option<TimeDateTimeWithTimeZone>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

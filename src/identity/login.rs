@@ -44,6 +44,7 @@ struct LoginPage {
 pub struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    password_changed: Option<String>,
 }
 
 pub async fn form(
@@ -59,11 +60,17 @@ pub async fn form(
         email: String::new(),
         next: safe_next(query.next.as_deref()),
         error: None,
-        notice: query.signed_out.map(|_| "You are signed out."),
+        notice: if query.password_changed.is_some() {
+            Some("Your password is changed. Sign in with the new one.")
+        } else {
+            query.signed_out.map(|_| "You are signed out.")
+        },
     })
 }
 
-#[derive(Deserialize)]
+/// Missing fields read as empty, so the handler (not the extractor) says what is wrong.
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LoginForm {
     email: String,
     password: String,

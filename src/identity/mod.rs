@@ -8,9 +8,12 @@
 pub mod entity;
 mod login;
 pub mod password;
+mod recovery;
 mod roles;
 pub mod session;
 pub mod store;
+pub mod tokens;
+mod users;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -22,4 +25,21 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::sign_out))
         .route("/admin/roles", get(roles::page))
+        .route(
+            "/password/forgot",
+            get(recovery::forgot_form).post(recovery::forgot_submit),
+        )
+        .route(
+            "/password/reset/{token}",
+            get(recovery::reset_form).post(recovery::reset_submit),
+        )
+        .route("/users", get(users::list))
+        .route("/users/invite", post(users::invite))
+        .route("/users/{id}/deactivate", post(users::deactivate))
+        .route("/users/{id}/reactivate", post(users::reactivate))
+        .route("/users/{id}/role", post(users::change_role))
+        .route(
+            "/invitation/{token}",
+            get(users::accept_form).post(users::accept),
+        )
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod instance;
+pub mod mail;
 pub mod metrics;
 pub mod money;
 pub mod scope;

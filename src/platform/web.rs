@@ -163,6 +163,18 @@ const SECTIONS: &[Section] = &[
         side: Some(Side::Vendor),
     },
     Section {
+        label: "Users",
+        href: "/users",
+        permission: Some(Permission::UsersRead),
+        side: None,
+    },
+    Section {
+        label: "Mail outbox",
+        href: "/admin/outbox",
+        permission: Some(Permission::SettingsManage),
+        side: None,
+    },
+    Section {
         label: "Roles",
         href: "/admin/roles",
         permission: Some(Permission::RolesRead),

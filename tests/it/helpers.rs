@@ -147,11 +147,28 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, None).await
+    }
+
+    /// The app sending its mail to `smtp`.
+    pub async fn spawn_with_smtp(backend: Backend, smtp: &TestSmtp) -> Option<TestApp> {
+        TestApp::spawn_with(backend, Some(smtp)).await
+    }
+
+    async fn spawn_with(backend: Backend, smtp: Option<&TestSmtp>) -> Option<TestApp> {
         let db = TestDb::create(backend).await?;
-        let portal = Portal::open(db.config()).await.expect("open portal");
-        let pool = portal.state().db.clone();
+        let mut config = db.config();
+        config.smtp = smtp.map(|server| portico::platform::config::SmtpSettings {
+            url: format!("smtp://127.0.0.1:{}", server.port),
+            from: "Northwind Partner Network <partners@northwind.example>".into(),
+            server: format!("127.0.0.1:{}", server.port),
+        });
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("local address");
+        // Links in mail point at the port the app really listens on.
+        config.base_url = format!("http://{address}");
+        let portal = Portal::open(config).await.expect("open portal");
+        let pool = portal.state().db.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(portal.serve(listener, async {
             let _ = stopped.await;
@@ -185,10 +202,10 @@ impl TestApp {
 
     /// Fills the database with the demo program (organisations, people); the fixture of most
     /// tests. Every demo user's password is `demo::DEMO_PASSWORD`.
-    pub async fn with_demo_program(self) -> TestApp {
+    pub async fn with_demo_program(mut self) -> TestApp {
         use sea_orm::TransactionTrait;
         let txn = self.pool.begin().await.expect("begin");
-        portico::demo::seed_program(&txn)
+        self.demo_logins = portico::demo::seed_program(&txn)
             .await
             .expect("seed demo program");
         txn.commit().await.expect("commit");
@@ -228,6 +245,140 @@ impl TestApp {
             None => Ok(()),
         }
     }
+}
+
+/// A message as the SMTP server received it.
+#[derive(Clone, Debug)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    /// Headers and body, with quoted-printable soft breaks and escapes decoded.
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The first link in the message that starts with `prefix`.
+    pub fn link(&self, prefix: &str) -> Option<String> {
+        let start = self.data.find(prefix)?;
+        let rest = &self.data[start..];
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+            .unwrap_or(rest.len());
+        Some(rest[..end].to_owned())
+    }
+}
+
+/// A local SMTP server that accepts every message and keeps it for the test to read.
+pub struct TestSmtp {
+    pub port: u16,
+    received: std::sync::Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+}
+
+impl TestSmtp {
+    pub async fn start() -> TestSmtp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind SMTP");
+        let port = listener.local_addr().expect("address").port();
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve_smtp(stream, store.clone()));
+            }
+        });
+        TestSmtp { port, received }
+    }
+
+    /// Waits (up to 10 s) until `count` messages arrived, and returns all of them.
+    pub async fn wait_for(&self, count: usize) -> Vec<ReceivedMail> {
+        for _ in 0..200 {
+            let messages = self.received.lock().unwrap().clone();
+            if messages.len() >= count {
+                return messages;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "expected {count} mails, got {:?}",
+            self.received.lock().unwrap()
+        );
+    }
+
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn serve_smtp(
+    stream: tokio::net::TcpStream,
+    store: std::sync::Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (reader, mut writer) = stream.into_split();
+    let mut lines = BufReader::new(reader).lines();
+    writer.write_all(b"220 test.local ESMTP\r\n").await?;
+    let (mut from, mut to) = (String::new(), Vec::new());
+    while let Some(line) = lines.next_line().await? {
+        let upper = line.to_ascii_uppercase();
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-test.local\r\n250 8BITMIME\r\n"
+        } else if upper.starts_with("MAIL FROM:") {
+            from = line[10..].trim().trim_matches(['<', '>']).to_owned();
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO:") {
+            to.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
+            b"250 OK\r\n"
+        } else if upper == "DATA" {
+            writer
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await?;
+            let mut data = String::new();
+            while let Some(line) = lines.next_line().await? {
+                if line == "." {
+                    break;
+                }
+                data.push_str(line.strip_prefix('.').unwrap_or(&line));
+                data.push('\n');
+            }
+            store.lock().unwrap().push(ReceivedMail {
+                from: std::mem::take(&mut from),
+                to: std::mem::take(&mut to),
+                data: decode_quoted_printable(&data),
+            });
+            b"250 OK: queued\r\n"
+        } else if upper == "QUIT" {
+            writer.write_all(b"221 Bye\r\n").await?;
+            return Ok(());
+        } else {
+            b"250 OK\r\n"
+        };
+        writer.write_all(reply).await?;
+    }
+    Ok(())
+}
+
+/// Undoes quoted-printable: soft line breaks and `=XX` escapes.
+fn decode_quoted_printable(text: &str) -> String {
+    let joined = text.replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=' && i + 2 < bytes.len())
+            .then(|| std::str::from_utf8(&bytes[i + 1..i + 3]).ok())
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One browser's worth of cookies over plain HTTP (no redirects followed).
