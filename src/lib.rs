@@ -88,6 +88,7 @@ impl Portal {
             .merge(identity::routes())
             .merge(orgs::routes())
             .merge(notify::routes())
+            .merge(audit::routes())
             .merge(platform::health::routes())
             .route("/assets/{name}", get(web::serve_asset))
             .fallback(web::not_found);

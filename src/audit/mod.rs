@@ -6,6 +6,7 @@
 //! updated or deleted; appends are serialised through the one-row `audit_head` table.
 
 mod entity;
+mod pages;
 
 use ::time::OffsetDateTime;
 use sea_orm::{ColumnTrait, Value};
@@ -18,6 +19,11 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use entity::{Column, Entity, Model as AuditRow};
+
+/// The audit log page.
+pub fn routes() -> axum::Router<crate::AppState> {
+    axum::Router::new().route("/admin/audit", axum::routing::get(pages::log))
+}
 
 use crate::migrations::AUDIT_GENESIS_HASH;
 use crate::platform::db::Db;

@@ -8,6 +8,7 @@
 pub mod entity;
 mod login;
 pub mod password;
+mod profile;
 mod recovery;
 mod roles;
 pub mod session;
@@ -32,6 +33,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/password/reset/{token}",
             get(recovery::reset_form).post(recovery::reset_submit),
+        )
+        .route("/profile", get(profile::page))
+        .route("/profile/name", post(profile::rename))
+        .route("/profile/password", post(profile::change_password))
+        .route(
+            "/profile/sign-out-everywhere",
+            post(profile::sign_out_everywhere),
         )
         .route("/users", get(users::list))
         .route("/users/invite", post(users::invite))

@@ -210,3 +210,27 @@ pub async fn descendants(db: &Db, roots: &[Uuid]) -> Result<BTreeSet<Uuid>, DbEr
     }
     Ok(found)
 }
+
+/// Ends every session of a user but one (after a password change on this device).
+pub async fn end_all_except(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: &str,
+) -> Result<u64, DbErr> {
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::Id.ne(keep))
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
+}
+
+/// Live sessions of a user.
+pub async fn count_for(db: &Db, user_id: Uuid) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    session::Entity::find()
+        .filter(session::Column::UserId.eq(user_id))
+        .filter(session::Column::ExpiresAt.gt(time::now()))
+        .count(db)
+        .await
+}

@@ -118,3 +118,12 @@ pub async fn create_organization(
     }
     Ok(organization)
 }
+
+/// Every organisation, vendor included, by name: for vendor-wide views such as the audit log,
+/// whose own permission reaches all partners.
+pub async fn all_organisations(db: &Db) -> Result<Vec<Organization>, DbErr> {
+    organization::Entity::find()
+        .order_by_asc(organization::Column::Name)
+        .all(db)
+        .await
+}

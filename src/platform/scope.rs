@@ -375,6 +375,16 @@ impl Scope {
         })
     }
 
+    /// Changes to one's own account (name, password, sessions) need no permission, but never
+    /// happen while an admin views the portal as this user.
+    pub fn require_own_account_change(&self) -> Result<(), AppError> {
+        if self.read_only_view {
+            Err(AppError::Forbidden)
+        } else {
+            Ok(())
+        }
+    }
+
     /// 403 unless the role holds the permission.
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         self.partners(permission).map(|_| ())

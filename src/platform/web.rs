@@ -175,6 +175,12 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        label: "Audit log",
+        href: "/admin/audit",
+        permission: Some(Permission::AuditRead),
+        side: None,
+    },
+    Section {
         label: "Roles",
         href: "/admin/roles",
         permission: Some(Permission::RolesRead),

@@ -2,7 +2,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::helpers::{Backend, Browser, TestApp};
+use crate::helpers::{Backend, Browser, TestApp, TestSmtp};
 
 #[tokio::test]
 async fn home_page_as_a_person_sees_it() {
@@ -93,5 +93,256 @@ async fn missing_page_tells_a_person_what_to_do() {
         .unwrap();
     assert_eq!(driver.current_url().await.unwrap().path(), "/");
 
+    browser.quit().await;
+}
+
+async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str) {
+    driver.goto(app.url("/login")).await.unwrap();
+    driver
+        .find(By::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    driver
+        .find(By::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    driver
+        .find(By::Css("form button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn navigation(driver: &WebDriver) -> Vec<String> {
+    let mut labels = Vec::new();
+    for link in driver.find_all(By::Css("#site-nav a")).await.unwrap() {
+        labels.push(link.text().await.unwrap());
+    }
+    labels
+}
+
+#[tokio::test]
+async fn each_role_sees_only_the_navigation_it_may_use() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap()
+        .with_demo_program()
+        .await;
+    let driver = &browser.driver;
+
+    sign_in(
+        driver,
+        &app,
+        "lukas.brandt@brightline.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let greeting = driver
+        .find(By::Css("main .card"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        greeting.contains("signed in as Lukas Brandt, Sales at Brightline Distribution"),
+        "{greeting}"
+    );
+    assert_eq!(navigation(driver).await, vec!["Home"]);
+
+    // Typing a forbidden address says so in words.
+    driver.goto(app.url("/admin/roles")).await.unwrap();
+    let heading = driver
+        .find(By::Tag("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "You do not have access to this page");
+
+    driver
+        .find(By::Css(".usermenu button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let notice = driver
+        .find(By::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(notice, "You are signed out.");
+
+    sign_in(
+        driver,
+        &app,
+        "alex.morgan@northwind.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        navigation(driver).await,
+        vec![
+            "Home",
+            "Partners",
+            "Users",
+            "Mail outbox",
+            "Audit log",
+            "Roles"
+        ]
+    );
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let smtp = TestSmtp::start().await;
+    let app = TestApp::spawn_with_smtp(Backend::Sqlite, &smtp)
+        .await
+        .unwrap()
+        .with_demo_program()
+        .await;
+    let driver = &browser.driver;
+
+    sign_in(
+        driver,
+        &app,
+        "jana.weber@brightline.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    driver
+        .find(By::LinkText("Users"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    driver
+        .find(By::Id("invite-email"))
+        .await
+        .unwrap()
+        .send_keys("nora.klein@brightline.example")
+        .await
+        .unwrap();
+    driver
+        .find(By::Id("invite-name"))
+        .await
+        .unwrap()
+        .send_keys("Nora Klein")
+        .await
+        .unwrap();
+    driver
+        .find(By::Css("#invite-role option[value='partner_finance']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    driver
+        .find(By::Css("#invite button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let flash = driver
+        .find(By::Css(".flash"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        flash,
+        "Invitation sent to nora.klein@brightline.example. The link in it works for 7 days."
+    );
+    driver
+        .find(By::Css(".usermenu button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let mail = smtp.wait_for(1).await.remove(0);
+    let link = mail
+        .link(&app.url("/invitation/"))
+        .expect("invitation link in the mail");
+    driver.goto(&link).await.unwrap();
+    let heading = driver
+        .find(By::Tag("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Welcome: choose your password");
+    let password = "lantern orchard seventeen";
+    driver
+        .find(By::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    driver
+        .find(By::Id("confirmation"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    driver
+        .find(By::Css("main form button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let who = driver
+        .find(By::Css(".who"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(who, "Nora Klein Brightline Distribution · Finance");
+
+    // And she can come back another day with her own password.
+    driver
+        .find(By::Css(".usermenu button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    sign_in(driver, &app, "nora.klein@brightline.example", password).await;
+    let who = driver
+        .find(By::Css(".who"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(who.starts_with("Nora Klein"), "{who}");
     browser.quit().await;
 }

@@ -192,6 +192,60 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn the_audit_page_filters_what_happened(app) {
+        let app = app.with_demo_program().await;
+        app.visitor().post_form("/login", &[("email", SALES), ("password", "a wrong guess here")]).await;
+        app.signed_in(SALES).await;
+        let auditor = app.signed_in("ruth.adler@northwind.example").await;
+        let all = auditor.get("/admin/audit").await.text().await.unwrap();
+        assert!(all.contains("login.failed") && all.contains("login.succeeded"), "{all}");
+        let failures = auditor.get("/admin/audit?action=login.failed").await.text().await.unwrap();
+        assert!(failures.contains("login.failed"));
+        assert!(!failures.contains("<code>login.succeeded</code>"));
+        let by_actor = auditor.get("/admin/audit?actor=ruth").await.text().await.unwrap();
+        assert!(by_actor.contains("ruth.adler@northwind.example"));
+        assert!(!by_actor.contains(SALES));
+        let bad = auditor.get("/admin/audit?from=12.03.2026").await.text().await.unwrap();
+        assert!(bad.contains("From: &quot;12.03.2026&quot; is not a date; use YYYY-MM-DD") || bad.contains("is not a date; use YYYY-MM-DD"), "{bad}");
+    }
+
+    async fn people_manage_their_own_profile_and_sessions(app) {
+        let app = app.with_demo_program().await;
+        let laptop = app.signed_in(SALES).await;
+        let phone = app.signed_in(SALES).await;
+        let page = laptop.get("/profile").await.text().await.unwrap();
+        assert!(page.contains("signed in on 2 devices"), "{page}");
+
+        let renamed = laptop.post_form("/profile/name", &[("display_name", "Lukas B. Brandt")]).await;
+        assert_eq!(renamed.status(), 303);
+        assert!(laptop.get("/").await.text().await.unwrap().contains("Lukas B. Brandt"));
+        let empty = laptop.post_form("/profile/name", &[("display_name", "  ")]).await;
+        assert_eq!(empty.status(), 422);
+
+        let wrong = laptop
+            .post_form("/profile/password", &[("current", "not it at all"), ("password", "fresh garden ladder"), ("confirmation", "fresh garden ladder")])
+            .await;
+        assert_eq!(wrong.status(), 422);
+        assert!(wrong.text().await.unwrap().contains("Your current password is not right"));
+        let changed = laptop
+            .post_form("/profile/password", &[("current", portico::demo::DEMO_PASSWORD), ("password", "fresh garden ladder"), ("confirmation", "fresh garden ladder")])
+            .await;
+        assert_eq!(changed.status(), 303);
+        assert_eq!(laptop.get("/profile").await.status(), 200, "this device stays signed in");
+        assert_eq!(phone.get("/profile").await.status(), 303, "other devices are signed out");
+
+        let everywhere = laptop.post_form("/profile/sign-out-everywhere", &[]).await;
+        assert_eq!(everywhere.status(), 303);
+        assert_eq!(laptop.get("/profile").await.status(), 303);
+        assert!(session::Entity::find().all(&app.pool).await.unwrap().is_empty());
+        let actions = audit_actions(&app).await;
+        for action in ["user.renamed", "password.changed", "logout.everywhere"] {
+            assert!(actions.iter().any(|a| a == action), "{action} audited");
+        }
+    }
+}
+
 #[tokio::test]
 async fn audit_verify_names_the_row_that_was_altered_or_removed() {
     use crate::helpers::{Backend, TestApp};

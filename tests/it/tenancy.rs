@@ -98,6 +98,15 @@ const ROUTES: &[RouteCase] = &[
         "/admin/outbox/{id}",
         Access::Requires(Permission::SettingsManage),
     ),
+    route(
+        "GET",
+        "/admin/audit",
+        Access::Requires(Permission::AuditRead),
+    ),
+    route("GET", "/profile", Access::SignedIn),
+    route("POST", "/profile/name", Access::SignedIn),
+    route("POST", "/profile/password", Access::SignedIn),
+    route("POST", "/profile/sign-out-everywhere", Access::SignedIn),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
@@ -137,10 +146,14 @@ fn routes_in_source() -> BTreeSet<(String, String)> {
                 .map_or(rest.len(), |(i, _)| i);
             let call = &rest[..end];
             for method in ["get", "post", "put", "patch", "delete"] {
-                let direct = call
-                    .trim_start_matches(|c: char| c == ',' || c.is_whitespace())
-                    .starts_with(&format!("{method}("));
-                if direct || call.contains(&format!(".{method}(")) {
+                // `get(`, `.get(` or `routing::get(`, but not `budget(`.
+                let called = call.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    !call[..i]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if called {
                     found.insert((method.to_uppercase(), route_path.to_owned()));
                 }
             }
