@@ -5,7 +5,7 @@
 //! that an earlier `portico demo` made.
 
 use anyhow::bail;
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, TransactionTrait};
 use sea_orm_migration::MigratorTrait;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -21,6 +21,9 @@ use crate::platform::{instance, time as clock};
 
 pub const VENDOR_NAME: &str = "Northwind Networks";
 pub const PROGRAM_NAME: &str = "Northwind Partner Network";
+
+/// The demo administrator's two-factor key (administrators must use two-factor sign-in).
+pub const DEMO_ADMIN_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPNORTHWINDDEMOKEY";
 
 /// Every demo user signs in with this password.
 pub const DEMO_PASSWORD: &str = "northwind harbour lights";
@@ -463,6 +466,15 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
             },
         )
         .await?;
+        if role.requires_second_factor() {
+            crate::identity::entity::user::ActiveModel {
+                id: sea_orm::ActiveValue::Set(user.id),
+                totp_secret: sea_orm::ActiveValue::Set(Some(DEMO_ADMIN_TOTP_SECRET.to_owned())),
+                ..Default::default()
+            }
+            .update(txn)
+            .await?;
+        }
         if role == Role::PartnerManager {
             for partner in ["Brightline Distribution", "Meridian Advisory"] {
                 assign_partner(txn, user.id, ids[partner]).await?;

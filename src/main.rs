@@ -130,6 +130,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     login.organization
                 );
             }
+            println!(
+                "\nAdministrators sign in with a second factor: add the key {} to an \
+                 authenticator app.",
+                demo::DEMO_ADMIN_TOTP_SECRET
+            );
             if !others.is_empty() {
                 println!(
                     "  … and an administrator for each of the {} other partners \

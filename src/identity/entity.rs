@@ -14,6 +14,12 @@ pub mod user {
         pub status: String,
         pub created_at: TimeDateTimeWithTimeZone,
         pub last_login_at: Option<TimeDateTimeWithTimeZone>,
+        /// Base32 TOTP secret once two-factor sign-in is on.
+        pub totp_secret: Option<String>,
+        /// A secret shown for enrolment, until the first code confirms it.
+        pub totp_pending_secret: Option<String>,
+        /// The last TOTP time step accepted: a code works once.
+        pub totp_last_step: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -36,6 +42,8 @@ pub mod session {
         pub last_seen_at: TimeDateTimeWithTimeZone,
         pub expires_at: TimeDateTimeWithTimeZone,
         pub client_address: String,
+        /// The password was right; the session waits for the second factor.
+        pub second_factor_pending: bool,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

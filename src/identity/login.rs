@@ -18,7 +18,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::entity::user;
-use super::{password, session};
+use super::session::PendingSecondFactor;
+use super::{password, second_factor, session};
 use crate::AppState;
 use crate::audit::{self, Actor, Entry};
 use crate::platform::error::AppResult;
@@ -146,8 +147,65 @@ pub async fn submit(
         );
     };
 
+    if account.totp_secret.is_some() {
+        // The password was right; the session grants nothing until the code is given.
+        let txn = state.db.begin().await?;
+        let token = session::start(&txn, account.id, &client_address, true).await?;
+        audit::record(
+            &txn,
+            login_entry(&account, "login.password_verified", client_address),
+        )
+        .await?;
+        txn.commit().await?;
+        let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        return Ok(with_session_cookie(
+            &state,
+            Redirect::to(&format!("/login/second-factor?next={next}")).into_response(),
+            &token,
+        ));
+    }
+    complete_sign_in(&state, &account, client_address, &next, None).await
+}
+
+fn login_entry(account: &user::Model, action: &'static str, client_address: String) -> Entry {
+    Entry {
+        actor: Actor {
+            user_id: Some(account.id),
+            label: account.email.clone(),
+        },
+        organization_id: Some(account.organization_id),
+        action,
+        object_type: "user",
+        object_id: account.id.to_string(),
+        detail: json!({}),
+        client_address,
+    }
+}
+
+fn with_session_cookie(state: &AppState, mut response: Response, token: &str) -> Response {
+    let secure = state.config.base_url.starts_with("https://");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&session::cookie_value(token, secure))
+            .expect("hex tokens are valid header text"),
+    );
+    response
+}
+
+/// Opens the full session (a new id: never the one that waited for the second factor) and
+/// sends the user on.
+async fn complete_sign_in(
+    state: &AppState,
+    account: &user::Model,
+    client_address: String,
+    next: &str,
+    replaces_session: Option<&str>,
+) -> AppResult<Response> {
     let txn = state.db.begin().await?;
-    let token = session::start(&txn, account.id, &client_address).await?;
+    if let Some(pending) = replaces_session {
+        session::end(&txn, pending).await?;
+    }
+    let token = session::start(&txn, account.id, &client_address, false).await?;
     user::ActiveModel {
         id: Set(account.id),
         last_login_at: Set(Some(time::now())),
@@ -157,30 +215,101 @@ pub async fn submit(
     .await?;
     audit::record(
         &txn,
-        Entry {
-            actor: Actor {
-                user_id: Some(account.id),
-                label: account.email.clone(),
-            },
-            organization_id: Some(account.organization_id),
-            action: "login.succeeded",
-            object_type: "user",
-            object_id: account.id.to_string(),
-            detail: json!({}),
-            client_address,
-        },
+        login_entry(account, "login.succeeded", client_address),
     )
     .await?;
     txn.commit().await?;
+    Ok(with_session_cookie(
+        state,
+        Redirect::to(next).into_response(),
+        &token,
+    ))
+}
 
-    let mut response = Redirect::to(&next).into_response();
-    let secure = state.config.base_url.starts_with("https://");
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&session::cookie_value(&token, secure))
-            .expect("hex tokens are valid header text"),
-    );
-    Ok(response)
+#[derive(Template)]
+#[template(path = "identity/second_factor.html")]
+struct SecondFactorPage {
+    chrome: Chrome,
+    next: String,
+    error: Option<String>,
+}
+
+pub async fn second_factor_form(
+    State(state): State<AppState>,
+    context: PageContext,
+    pending: Option<Extension<PendingSecondFactor>>,
+    Query(query): Query<LoginQuery>,
+) -> AppResult<Response> {
+    if pending.is_none() {
+        return Ok(Redirect::to("/login").into_response());
+    }
+    render(&SecondFactorPage {
+        chrome: Chrome::new(&state.instance, &context),
+        next: safe_next(query.next.as_deref()),
+        error: None,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SecondFactorForm {
+    code: String,
+    next: Option<String>,
+}
+
+pub async fn second_factor_submit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    pending: Option<Extension<PendingSecondFactor>>,
+    Form(form): Form<SecondFactorForm>,
+) -> AppResult<Response> {
+    let Some(Extension(pending)) = pending else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let next = safe_next(form.next.as_deref());
+    let account = user::Entity::find_by_id(pending.user_id)
+        .one(&state.db)
+        .await?
+        .ok_or(crate::platform::error::AppError::NotFound)?;
+    let client_address = client.ip().to_string();
+    let refuse = |error: String, status: StatusCode| -> AppResult<Response> {
+        let page = SecondFactorPage {
+            chrome: Chrome::new(&state.instance, &context),
+            next: next.clone(),
+            error: Some(error),
+        };
+        render(&page).map(|r| (status, r).into_response())
+    };
+    if let Some(wait) = throttled_for(&state.db, &account.email, &client_address).await? {
+        return refuse(
+            format!(
+                "Too many wrong codes. Try again in {wait} minute{}.",
+                if wait == 1 { "" } else { "s" }
+            ),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let Some(step) = second_factor::accepts(&account, &form.code) else {
+        let mut entry = login_entry(&account, "login.failed", client_address);
+        entry.actor.label = account.email.clone();
+        entry.detail = json!({ "stage": "second_factor" });
+        audit::record_alone(&state.db, entry).await?;
+        return refuse(
+            "That code is not right. Codes change every 30 seconds: type the one your app shows now."
+                .into(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    second_factor::mark_used(&state.db, account.id, step).await?;
+    complete_sign_in(
+        &state,
+        &account,
+        client_address,
+        &next,
+        Some(&pending.session_id),
+    )
+    .await
 }
 
 pub async fn sign_out(

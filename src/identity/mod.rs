@@ -11,6 +11,7 @@ pub mod password;
 mod profile;
 mod recovery;
 mod roles;
+pub mod second_factor;
 pub mod session;
 pub mod store;
 pub mod tokens;
@@ -25,6 +26,13 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::sign_out))
+        .route(
+            "/login/second-factor",
+            get(login::second_factor_form).post(login::second_factor_submit),
+        )
+        .route("/profile/two-factor", get(second_factor::page))
+        .route("/profile/two-factor/enable", post(second_factor::enable))
+        .route("/profile/two-factor/disable", post(second_factor::disable))
         .route("/admin/roles", get(roles::page))
         .route(
             "/password/forgot",

@@ -8,7 +8,7 @@ use ::time::{Duration, OffsetDateTime};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QuerySelect,
@@ -27,6 +27,8 @@ use crate::platform::{db::Db, time};
 pub const COOKIE: &str = "portico_session";
 pub const IDLE_TIMEOUT: Duration = Duration::hours(2);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(24);
+/// Time to type the code after the password.
+const SECOND_FACTOR_WINDOW: Duration = Duration::minutes(10);
 /// `last_seen_at` is written at most this often, not on every request.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
@@ -34,11 +36,13 @@ const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 #[derive(Clone, Debug)]
 pub struct SessionId(pub String);
 
-/// Starts a session for `user_id`; returns the token for the cookie.
+/// Starts a session for `user_id`; returns the token for the cookie. A session with
+/// `second_factor_pending` grants nothing until the code is given.
 pub async fn start(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
     client_address: &str,
+    second_factor_pending: bool,
 ) -> Result<String, DbErr> {
     let token = random_token();
     let now = time::now();
@@ -49,6 +53,7 @@ pub async fn start(
         last_seen_at: Set(now),
         expires_at: Set(now + ABSOLUTE_TIMEOUT),
         client_address: Set(client_address.to_owned()),
+        second_factor_pending: Set(second_factor_pending),
     }
     .insert(conn)
     .await?;
@@ -80,14 +85,43 @@ pub fn clearing_cookie(secure: bool) -> String {
     set_cookie(COOKIE, "", secure, Some(0))
 }
 
+/// A session whose password step passed and whose second factor is still owed.
+#[derive(Clone, Debug)]
+pub struct PendingSecondFactor {
+    pub session_id: String,
+    pub user_id: Uuid,
+}
+
+/// Where a user who must set up two-factor sign-in may still go.
+const SETUP_PATHS: &[&str] = &["/profile/two-factor", "/logout", "/assets/"];
+
+enum Resolved {
+    SignedIn {
+        scope: Scope,
+        viewer: Viewer,
+        must_set_up_second_factor: bool,
+    },
+    SecondFactorPending(PendingSecondFactor),
+    Nobody,
+}
+
 /// Middleware: turns a valid session cookie into the request's [`Scope`], [`Viewer`] and
-/// [`SessionId`]; a stale cookie is cleared and the request goes on anonymous.
+/// [`SessionId`]; a stale cookie is cleared and the request goes on anonymous. A user whose role
+/// requires two-factor sign-in and who has none is sent to set it up first.
 pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(token) = cookie(request.headers(), COOKIE) else {
         return next.run(request).await;
     };
     match resolve(&state.db, &token).await {
-        Ok(Some((scope, viewer))) => {
+        Ok(Resolved::SignedIn {
+            scope,
+            viewer,
+            must_set_up_second_factor,
+        }) => {
+            let path = request.uri().path();
+            if must_set_up_second_factor && !SETUP_PATHS.iter().any(|p| path.starts_with(p)) {
+                return Redirect::to("/profile/two-factor").into_response();
+            }
             request.extensions_mut().insert(scope);
             request.extensions_mut().insert(viewer);
             request
@@ -95,7 +129,11 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
                 .insert(SessionId(token_digest(&token)));
             next.run(request).await
         }
-        Ok(None) => {
+        Ok(Resolved::SecondFactorPending(pending)) => {
+            request.extensions_mut().insert(pending);
+            next.run(request).await
+        }
+        Ok(Resolved::Nobody) => {
             let mut response = next.run(request).await;
             let secure = state.config.base_url.starts_with("https://");
             if let Ok(value) = HeaderValue::from_str(&clearing_cookie(secure)) {
@@ -107,33 +145,45 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     }
 }
 
-/// The scope and viewer of a live session, or `None` when it ended or never existed.
-async fn resolve(db: &Db, token: &str) -> Result<Option<(Scope, Viewer)>, DbErr> {
+/// What a session cookie stands for now.
+async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
     let id = token_digest(token);
     let Some(found) = session::Entity::find_by_id(id.clone()).one(db).await? else {
-        return Ok(None);
+        return Ok(Resolved::Nobody);
     };
     let now = time::now();
-    if now >= found.expires_at || now >= found.last_seen_at + IDLE_TIMEOUT {
+    let idle_limit = if found.second_factor_pending {
+        SECOND_FACTOR_WINDOW
+    } else {
+        IDLE_TIMEOUT
+    };
+    if now >= found.expires_at || now >= found.last_seen_at + idle_limit {
         end(db, &id).await?;
-        return Ok(None);
+        return Ok(Resolved::Nobody);
     }
     let Some(account) = user::Entity::find_by_id(found.user_id).one(db).await? else {
-        return Ok(None);
+        return Ok(Resolved::Nobody);
     };
     let Some(role) = Role::parse(&account.role).filter(|_| account.status == "active") else {
         end_all(db, account.id).await?;
-        return Ok(None);
+        return Ok(Resolved::Nobody);
     };
+    if found.second_factor_pending {
+        return Ok(Resolved::SecondFactorPending(PendingSecondFactor {
+            session_id: id,
+            user_id: account.id,
+        }));
+    }
     let Some(organization) = organization::Entity::find_by_id(account.organization_id)
         .one(db)
         .await?
     else {
-        return Ok(None);
+        return Ok(Resolved::Nobody);
     };
     if now - found.last_seen_at >= TOUCH_INTERVAL {
         touch(db, &id, now).await?;
     }
+    let must_set_up_second_factor = role.requires_second_factor() && account.totp_secret.is_none();
     let scope = build_scope(db, &account, &organization, role).await?;
     let viewer = Viewer {
         display_name: account.display_name,
@@ -141,7 +191,11 @@ async fn resolve(db: &Db, token: &str) -> Result<Option<(Scope, Viewer)>, DbErr>
         role,
         viewed_by: None,
     };
-    Ok(Some((scope, viewer)))
+    Ok(Resolved::SignedIn {
+        scope,
+        viewer,
+        must_set_up_second_factor,
+    })
 }
 
 async fn touch(db: &Db, id: &str, now: OffsetDateTime) -> Result<(), DbErr> {

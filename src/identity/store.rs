@@ -29,6 +29,7 @@ pub async fn create_user(conn: &impl ConnectionTrait, new: NewUser<'_>) -> Resul
         status: Set("active".to_owned()),
         created_at: Set(time::now()),
         last_login_at: Set(None),
+        ..Default::default()
     }
     .insert(conn)
     .await

@@ -258,6 +258,7 @@ pub async fn invite(
         status: Set("invited".to_owned()),
         created_at: Set(time::now()),
         last_login_at: Set(None),
+        ..Default::default()
     }
     .insert(&txn)
     .await?;
@@ -547,7 +548,7 @@ pub async fn accept(
     .update(&txn)
     .await?;
     tokens::use_up(&txn, &token_row).await?;
-    let session_token = session::start(&txn, account.id, &client.ip().to_string()).await?;
+    let session_token = session::start(&txn, account.id, &client.ip().to_string(), false).await?;
     audit::record(
         &txn,
         Entry {

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_instance;
 mod m0002_identity;
 mod m0003_mail_and_tokens;
+mod m0004_second_factor;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_instance::Migration),
             Box::new(m0002_identity::Migration),
             Box::new(m0003_mail_and_tokens::Migration),
+            Box::new(m0004_second_factor::Migration),
         ]
     }
 }

@@ -309,6 +309,11 @@ impl Role {
             .map(|(_, reach)| reach)
     }
 
+    /// Roles that may only sign in with a second factor.
+    pub fn requires_second_factor(self) -> bool {
+        self == Role::Admin
+    }
+
     /// Delegated administration: a role may be handed out only by someone whose own role holds
     /// every permission it grants, at least as far.
     pub fn may_assign(self, other: Role) -> bool {

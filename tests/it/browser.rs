@@ -119,6 +119,25 @@ async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str)
         .click()
         .await
         .unwrap();
+    if driver.current_url().await.unwrap().path() == "/login/second-factor" {
+        let code =
+            portico::identity::second_factor::current_code(portico::demo::DEMO_ADMIN_TOTP_SECRET)
+                .unwrap();
+        driver
+            .find(By::Id("code"))
+            .await
+            .unwrap()
+            .send_keys(&code)
+            .await
+            .unwrap();
+        driver
+            .find(By::Css("form button[type='submit']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
 }
 
 async fn navigation(driver: &WebDriver) -> Vec<String> {

@@ -232,6 +232,17 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status(), 303, "sign-in as {email} failed");
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        if location.starts_with("/login/second-factor") {
+            let code = portico::identity::second_factor::current_code(
+                portico::demo::DEMO_ADMIN_TOTP_SECRET,
+            )
+            .expect("demo key is valid base32");
+            let response = visitor
+                .post_form("/login/second-factor", &[("code", &code)])
+                .await;
+            assert_eq!(response.status(), 303, "second factor as {email} failed");
+        }
         visitor
     }
 

@@ -246,6 +246,98 @@ on_both_databases! {
     }
 }
 
+fn code() -> String {
+    portico::identity::second_factor::current_code(portico::demo::DEMO_ADMIN_TOTP_SECRET).unwrap()
+}
+
+on_both_databases! {
+    async fn administrators_sign_in_with_a_second_factor(app) {
+        let app = app.with_demo_program().await;
+        let visitor = app.visitor();
+        let password_step = visitor
+            .post_form("/login", &[("email", ADMIN), ("password", portico::demo::DEMO_PASSWORD), ("next", "/partners")])
+            .await;
+        assert_eq!(password_step.status(), 303);
+        assert_eq!(password_step.headers()["location"], "/login/second-factor?next=%2Fpartners");
+        assert_eq!(visitor.get("/partners").await.status(), 303, "the password alone opens nothing");
+
+        let wrong = visitor.post_form("/login/second-factor", &[("code", "12345"), ("next", "/partners")]).await;
+        assert_eq!(wrong.status(), 422);
+        assert!(wrong.text().await.unwrap().contains("That code is not right"));
+
+        let right = visitor.post_form("/login/second-factor", &[("code", &code()), ("next", "/partners")]).await;
+        assert_eq!(right.status(), 303);
+        assert_eq!(right.headers()["location"], "/partners");
+        assert_eq!(visitor.get("/partners").await.status(), 200);
+
+        // The same code does not open a second session.
+        let other = app.visitor();
+        other.post_form("/login", &[("email", ADMIN), ("password", portico::demo::DEMO_PASSWORD)]).await;
+        let replay = other.post_form("/login/second-factor", &[("code", &code())]).await;
+        assert_eq!(replay.status(), 422, "a code works once");
+        let actions = audit_actions(&app).await;
+        assert_eq!(
+            actions,
+            vec!["login.password_verified", "login.failed", "login.succeeded", "login.password_verified", "login.failed"]
+        );
+    }
+
+    async fn roles_that_require_a_second_factor_set_it_up_first(app) {
+        let app = app.with_demo_program().await;
+        let account = user::Entity::find()
+            .filter(user::Column::Email.eq(ADMIN))
+            .one(&app.pool).await.unwrap().unwrap();
+        let mut without: user::ActiveModel = account.into();
+        without.totp_secret = Set(None);
+        without.update(&app.pool).await.unwrap();
+
+        let admin = app.signed_in(ADMIN).await;
+        let sent = admin.get("/partners").await;
+        assert_eq!(sent.status(), 303);
+        assert_eq!(sent.headers()["location"], "/profile/two-factor");
+        let setup = admin.get("/profile/two-factor").await.text().await.unwrap();
+        assert!(setup.contains("Your role requires two-factor sign-in"));
+        assert!(setup.contains("<svg"), "a QR code to scan");
+
+        let pending = user::Entity::find()
+            .filter(user::Column::Email.eq(ADMIN))
+            .one(&app.pool).await.unwrap().unwrap()
+            .totp_pending_secret.expect("a key waits for confirmation");
+        assert!(setup.contains(&pending[..4]), "the key is shown for typing");
+        let wrong = admin.post_form("/profile/two-factor/enable", &[("code", "000000")]).await;
+        assert_eq!(wrong.status(), 422);
+        let code = portico::identity::second_factor::current_code(&pending).unwrap();
+        let enabled = admin.post_form("/profile/two-factor/enable", &[("code", &code)]).await;
+        assert_eq!(enabled.status(), 303);
+        assert_eq!(admin.get("/partners").await.status(), 200);
+        // Administrators cannot turn it off again.
+        assert_eq!(admin.post_form("/profile/two-factor/disable", &[("code", "000000")]).await.status(), 403);
+    }
+
+    async fn other_users_may_turn_the_second_factor_on_and_off(app) {
+        let app = app.with_demo_program().await;
+        let sales = app.signed_in(SALES).await;
+        sales.get("/profile/two-factor").await;
+        let pending = user::Entity::find()
+            .filter(user::Column::Email.eq(SALES))
+            .one(&app.pool).await.unwrap().unwrap()
+            .totp_pending_secret.unwrap();
+        let code = portico::identity::second_factor::current_code(&pending).unwrap();
+        assert_eq!(sales.post_form("/profile/two-factor/enable", &[("code", &code)]).await.status(), 303);
+        let page = sales.get("/profile/two-factor").await.text().await.unwrap();
+        assert!(page.contains("Two-factor sign-in is on"), "{page}");
+
+        // Next sign-in asks for the code.
+        let again = app.visitor();
+        let step = again.post_form("/login", &[("email", SALES), ("password", portico::demo::DEMO_PASSWORD)]).await;
+        assert!(step.headers()["location"].to_str().unwrap().starts_with("/login/second-factor"));
+
+        // Turning it off needs a fresh code (the enabling one was used).
+        let reused = sales.post_form("/profile/two-factor/disable", &[("code", &code)]).await;
+        assert_eq!(reused.status(), 422);
+    }
+}
+
 #[tokio::test]
 async fn audit_verify_names_the_row_that_was_altered_or_removed() {
     use crate::helpers::{Backend, TestApp};

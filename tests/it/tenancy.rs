@@ -107,6 +107,11 @@ const ROUTES: &[RouteCase] = &[
     route("POST", "/profile/name", Access::SignedIn),
     route("POST", "/profile/password", Access::SignedIn),
     route("POST", "/profile/sign-out-everywhere", Access::SignedIn),
+    route("GET", "/login/second-factor", Access::Public),
+    route("POST", "/login/second-factor", Access::Public),
+    route("GET", "/profile/two-factor", Access::SignedIn),
+    route("POST", "/profile/two-factor/enable", Access::SignedIn),
+    route("POST", "/profile/two-factor/disable", Access::SignedIn),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
