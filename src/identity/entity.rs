@@ -44,6 +44,8 @@ pub mod session {
         pub client_address: String,
         /// The password was right; the session waits for the second factor.
         pub second_factor_pending: bool,
+        /// A vendor admin viewing the portal as this partner user (read-only).
+        pub view_as_user_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

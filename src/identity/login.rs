@@ -23,7 +23,6 @@ use super::{password, second_factor, session};
 use crate::AppState;
 use crate::audit::{self, Actor, Entry};
 use crate::platform::error::AppResult;
-use crate::platform::scope::Scope;
 use crate::platform::web::{Chrome, PageContext, render};
 use crate::platform::{db::Db, time};
 
@@ -316,24 +315,25 @@ pub async fn sign_out(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     session_id: Option<Extension<session::SessionId>>,
-    scope: Option<Extension<Scope>>,
 ) -> AppResult<Response> {
-    if let (Some(Extension(id)), Some(Extension(scope))) = (session_id, scope) {
+    if let Some(Extension(id)) = session_id {
+        // The session's own user signs out, even while viewing the portal as someone else.
+        let row = super::entity::session::Entity::find_by_id(id.0.clone())
+            .one(&state.db)
+            .await?;
+        let account = match &row {
+            Some(row) => user::Entity::find_by_id(row.user_id).one(&state.db).await?,
+            None => None,
+        };
         let txn = state.db.begin().await?;
         session::end(&txn, &id.0).await?;
-        audit::record(
-            &txn,
-            Entry {
-                actor: Actor::of(&scope),
-                organization_id: Some(scope.organization_id),
-                action: "logout",
-                object_type: "user",
-                object_id: scope.user_id.to_string(),
-                detail: json!({}),
-                client_address: client.ip().to_string(),
-            },
-        )
-        .await?;
+        if let Some(account) = account {
+            audit::record(
+                &txn,
+                login_entry(&account, "logout", client.ip().to_string()),
+            )
+            .await?;
+        }
         txn.commit().await?;
     }
     let mut response = Redirect::to("/login?signed_out=1").into_response();

@@ -16,6 +16,7 @@ pub mod session;
 pub mod store;
 pub mod tokens;
 mod users;
+mod view_as;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -49,6 +50,8 @@ pub fn routes() -> Router<AppState> {
             "/profile/sign-out-everywhere",
             post(profile::sign_out_everywhere),
         )
+        .route("/view-as/{id}", post(view_as::start))
+        .route("/view-as/stop", post(view_as::stop))
         .route("/users", get(users::list))
         .route("/users/invite", post(users::invite))
         .route("/users/{id}/deactivate", post(users::deactivate))

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use ::time::{Duration, OffsetDateTime};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{
@@ -18,9 +18,9 @@ use uuid::Uuid;
 use super::entity::{session, staff_assignment, user};
 use crate::AppState;
 use crate::orgs::entity::organization;
-use crate::platform::error::AppError;
+use crate::platform::error::{AppError, ErrorPage};
 use crate::platform::ids::{random_token, token_digest};
-use crate::platform::scope::{Role, Scope, Side};
+use crate::platform::scope::{Permission, Role, Scope, Side};
 use crate::platform::web::{Viewer, cookie, set_cookie};
 use crate::platform::{db::Db, time};
 
@@ -54,6 +54,7 @@ pub async fn start(
         expires_at: Set(now + ABSOLUTE_TIMEOUT),
         client_address: Set(client_address.to_owned()),
         second_factor_pending: Set(second_factor_pending),
+        view_as_user_id: Set(None),
     }
     .insert(conn)
     .await?;
@@ -92,6 +93,9 @@ pub struct PendingSecondFactor {
     pub user_id: Uuid,
 }
 
+/// What a vendor admin viewing as someone may still post.
+const VIEW_AS_EXITS: &[&str] = &["/view-as/stop", "/logout"];
+
 /// Where a user who must set up two-factor sign-in may still go.
 const SETUP_PATHS: &[&str] = &["/profile/two-factor", "/logout", "/assets/"];
 
@@ -121,6 +125,11 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
             let path = request.uri().path();
             if must_set_up_second_factor && !SETUP_PATHS.iter().any(|p| path.starts_with(p)) {
                 return Redirect::to("/profile/two-factor").into_response();
+            }
+            // Viewing as someone changes nothing, whatever a handler would allow.
+            let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+            if scope.read_only_view && changes && !VIEW_AS_EXITS.contains(&path) {
+                return ErrorPage::response(StatusCode::FORBIDDEN);
             }
             request.extensions_mut().insert(scope);
             request.extensions_mut().insert(viewer);
@@ -184,6 +193,12 @@ async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
         touch(db, &id, now).await?;
     }
     let must_set_up_second_factor = role.requires_second_factor() && account.totp_secret.is_none();
+    let may_view_as = role.reach(Permission::UsersViewAs).is_some() && !must_set_up_second_factor;
+    if let Some(viewed_id) = found.view_as_user_id.filter(|_| may_view_as)
+        && let Some(resolved) = view_as(db, viewed_id, &account).await?
+    {
+        return Ok(resolved);
+    }
     let scope = build_scope(db, &account, &organization, role).await?;
     let viewer = Viewer {
         display_name: account.display_name,
@@ -196,6 +211,51 @@ async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
         viewer,
         must_set_up_second_factor,
     })
+}
+
+/// The portal as `viewed_id` sees it, read-only, for the vendor user `admin`.
+async fn view_as(db: &Db, viewed_id: Uuid, admin: &user::Model) -> Result<Option<Resolved>, DbErr> {
+    let Some(viewed) = user::Entity::find_by_id(viewed_id).one(db).await? else {
+        return Ok(None);
+    };
+    let Some(role) = Role::parse(&viewed.role).filter(|r| r.side() == Side::Partner) else {
+        return Ok(None);
+    };
+    let Some(organization) = organization::Entity::find_by_id(viewed.organization_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut scope = build_scope(db, &viewed, &organization, role).await?;
+    scope.read_only_view = true;
+    let viewer = Viewer {
+        display_name: viewed.display_name,
+        organization_name: organization.name,
+        role,
+        viewed_by: Some(admin.display_name.clone()),
+    };
+    Ok(Some(Resolved::SignedIn {
+        scope,
+        viewer,
+        must_set_up_second_factor: false,
+    }))
+}
+
+/// Starts or stops viewing the portal as another user, in this session.
+pub async fn set_view_as(
+    conn: &impl ConnectionTrait,
+    session_id: &str,
+    viewed: Option<Uuid>,
+) -> Result<(), DbErr> {
+    session::ActiveModel {
+        id: Set(session_id.to_owned()),
+        view_as_user_id: Set(viewed),
+        ..Default::default()
+    }
+    .update(conn)
+    .await
+    .map(|_| ())
 }
 
 async fn touch(db: &Db, id: &str, now: OffsetDateTime) -> Result<(), DbErr> {

@@ -50,3 +50,16 @@ pub async fn assign_partner(
     .await
     .map(|_| ())
 }
+
+/// The users of an organisation the caller already reached through its scope, by name.
+pub async fn users_of(
+    db: &crate::platform::db::Db,
+    organization_id: Uuid,
+) -> Result<Vec<User>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await
+}

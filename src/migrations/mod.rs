@@ -7,6 +7,7 @@ mod m0001_instance;
 mod m0002_identity;
 mod m0003_mail_and_tokens;
 mod m0004_second_factor;
+mod m0005_view_as;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_identity::Migration),
             Box::new(m0003_mail_and_tokens::Migration),
             Box::new(m0004_second_factor::Migration),
+            Box::new(m0005_view_as::Migration),
         ]
     }
 }

@@ -9,8 +9,9 @@ use uuid::Uuid;
 
 use super::store::{self, Organization};
 use crate::AppState;
+use crate::identity;
 use crate::platform::error::{AppError, AppResult};
-use crate::platform::scope::Scope;
+use crate::platform::scope::{Permission, Role, Scope};
 use crate::platform::time::format_date;
 use crate::platform::web::{Chrome, PageContext, render};
 
@@ -113,6 +114,15 @@ struct HistoryEntry {
     reason: String,
 }
 
+struct Person {
+    id: Uuid,
+    name: String,
+    email: String,
+    role: &'static str,
+    status: String,
+    last_sign_in: String,
+}
+
 #[derive(Template)]
 #[template(path = "orgs/detail.html")]
 struct DetailPage {
@@ -121,6 +131,9 @@ struct DetailPage {
     partner_type: &'static str,
     status_tone: &'static str,
     history: Vec<HistoryEntry>,
+    /// `None` when the viewer may not see the partner's users.
+    people: Option<Vec<Person>>,
+    can_view_as: bool,
 }
 
 pub async fn detail(
@@ -142,11 +155,39 @@ pub async fn detail(
             reason: change.reason,
         })
         .collect();
+    let people = if scope
+        .partners(Permission::UsersRead)
+        .is_ok_and(|p| p.contains(partner.id))
+    {
+        let users = identity::store::users_of(&state.db, partner.id).await?;
+        Some(
+            users
+                .into_iter()
+                .map(|u| Person {
+                    id: u.id,
+                    role: Role::parse(&u.role).map_or("Unknown role", Role::label),
+                    last_sign_in: u
+                        .last_login_at
+                        .map_or_else(|| "never".to_owned(), format_date),
+                    name: u.display_name,
+                    email: u.email,
+                    status: u.status,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let can_view_as = scope
+        .partners(Permission::UsersViewAs)
+        .is_ok_and(|p| p.contains(partner.id));
     render(&DetailPage {
         chrome: Chrome::new(&state.instance, &context),
         partner_type: partner_type_label(partner.partner_type.as_deref()),
         status_tone: status_tone(&partner.status),
         history,
+        people,
+        can_view_as,
         partner,
     })
 }

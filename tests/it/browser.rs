@@ -1,4 +1,5 @@
 //! Browser tests: headless Chromium loads the real pages and checks what a person sees.
+//! Elements are looked up with `query`, which waits for them (pages load asynchronously).
 
 use thirtyfour::prelude::*;
 
@@ -14,21 +15,23 @@ async fn home_page_as_a_person_sees_it() {
 
     driver.goto(app.url("/")).await.unwrap();
     assert_eq!(driver.title().await.unwrap(), "Home · Partner portal");
-    let heading = driver.find(By::Tag("h1")).await.unwrap();
+    let heading = driver.query(By::Tag("h1")).first().await.unwrap();
     assert_eq!(heading.text().await.unwrap(), "Welcome to Partner portal");
 
     // Our stylesheet loaded: the card has its border and the current section is marked.
     let current = driver
-        .find(By::Css("nav a[aria-current='page']"))
+        .query(By::Css("nav a[aria-current='page']"))
+        .first()
         .await
         .unwrap();
     assert_eq!(current.text().await.unwrap(), "Home");
-    let card = driver.find(By::Css(".card")).await.unwrap();
+    let card = driver.query(By::Css(".card")).first().await.unwrap();
     assert_eq!(card.css_value("border-top-style").await.unwrap(), "solid");
 
     // Our script ran: on a wide screen the menu button stays hidden, the navigation shows.
     let html_class = driver
-        .find(By::Tag("html"))
+        .query(By::Tag("html"))
+        .first()
         .await
         .unwrap()
         .attr("class")
@@ -37,7 +40,8 @@ async fn home_page_as_a_person_sees_it() {
     assert_eq!(html_class.as_deref(), Some("js"));
     assert!(
         driver
-            .find(By::Id("site-nav"))
+            .query(By::Id("site-nav"))
+            .first()
             .await
             .unwrap()
             .is_displayed()
@@ -58,8 +62,8 @@ async fn narrow_screens_fold_the_navigation_behind_a_menu_button() {
     driver.set_window_rect(0, 0, 390, 800).await.unwrap();
 
     driver.goto(app.url("/")).await.unwrap();
-    let menu = driver.find(By::Css(".nav-toggle")).await.unwrap();
-    let nav = driver.find(By::Id("site-nav")).await.unwrap();
+    let menu = driver.query(By::Css(".nav-toggle")).first().await.unwrap();
+    let nav = driver.query(By::Id("site-nav")).first().await.unwrap();
     assert!(menu.is_displayed().await.unwrap());
     assert!(!nav.is_displayed().await.unwrap());
 
@@ -82,10 +86,11 @@ async fn missing_page_tells_a_person_what_to_do() {
     let driver = &browser.driver;
 
     driver.goto(app.url("/orders/ORD-404")).await.unwrap();
-    let heading = driver.find(By::Tag("h1")).await.unwrap();
+    let heading = driver.query(By::Tag("h1")).first().await.unwrap();
     assert_eq!(heading.text().await.unwrap(), "Page not found");
     driver
-        .find(By::LinkText("Go to the home page"))
+        .query(By::LinkText("Go to the home page"))
+        .first()
         .await
         .unwrap()
         .click()
@@ -99,21 +104,24 @@ async fn missing_page_tells_a_person_what_to_do() {
 async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str) {
     driver.goto(app.url("/login")).await.unwrap();
     driver
-        .find(By::Id("email"))
+        .query(By::Id("email"))
+        .first()
         .await
         .unwrap()
         .send_keys(email)
         .await
         .unwrap();
     driver
-        .find(By::Id("password"))
+        .query(By::Id("password"))
+        .first()
         .await
         .unwrap()
         .send_keys(password)
         .await
         .unwrap();
     driver
-        .find(By::Css("form button[type='submit']"))
+        .query(By::Css("form button[type='submit']"))
+        .first()
         .await
         .unwrap()
         .click()
@@ -124,14 +132,16 @@ async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str)
             portico::identity::second_factor::current_code(portico::demo::DEMO_ADMIN_TOTP_SECRET)
                 .unwrap();
         driver
-            .find(By::Id("code"))
+            .query(By::Id("code"))
+            .first()
             .await
             .unwrap()
             .send_keys(&code)
             .await
             .unwrap();
         driver
-            .find(By::Css("form button[type='submit']"))
+            .query(By::Css("form button[type='submit']"))
+            .first()
             .await
             .unwrap()
             .click()
@@ -168,7 +178,8 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
     )
     .await;
     let greeting = driver
-        .find(By::Css("main .card"))
+        .query(By::Css("main .card"))
+        .first()
         .await
         .unwrap()
         .text()
@@ -183,7 +194,8 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
     // Typing a forbidden address says so in words.
     driver.goto(app.url("/admin/roles")).await.unwrap();
     let heading = driver
-        .find(By::Tag("h1"))
+        .query(By::Tag("h1"))
+        .first()
         .await
         .unwrap()
         .text()
@@ -192,14 +204,16 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
     assert_eq!(heading, "You do not have access to this page");
 
     driver
-        .find(By::Css(".usermenu button"))
+        .query(By::Css(".usermenu button"))
+        .first()
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     let notice = driver
-        .find(By::Css(".flash"))
+        .query(By::Css(".flash"))
+        .first()
         .await
         .unwrap()
         .text()
@@ -249,42 +263,48 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
     )
     .await;
     driver
-        .find(By::LinkText("Users"))
+        .query(By::LinkText("Users"))
+        .first()
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     driver
-        .find(By::Id("invite-email"))
+        .query(By::Id("invite-email"))
+        .first()
         .await
         .unwrap()
         .send_keys("nora.klein@brightline.example")
         .await
         .unwrap();
     driver
-        .find(By::Id("invite-name"))
+        .query(By::Id("invite-name"))
+        .first()
         .await
         .unwrap()
         .send_keys("Nora Klein")
         .await
         .unwrap();
     driver
-        .find(By::Css("#invite-role option[value='partner_finance']"))
+        .query(By::Css("#invite-role option[value='partner_finance']"))
+        .first()
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     driver
-        .find(By::Css("#invite button[type='submit']"))
+        .query(By::Css("#invite button[type='submit']"))
+        .first()
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     let flash = driver
-        .find(By::Css(".flash"))
+        .query(By::Css(".flash"))
+        .first()
         .await
         .unwrap()
         .text()
@@ -295,7 +315,8 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
         "Invitation sent to nora.klein@brightline.example. The link in it works for 7 days."
     );
     driver
-        .find(By::Css(".usermenu button"))
+        .query(By::Css(".usermenu button"))
+        .first()
         .await
         .unwrap()
         .click()
@@ -308,7 +329,8 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
         .expect("invitation link in the mail");
     driver.goto(&link).await.unwrap();
     let heading = driver
-        .find(By::Tag("h1"))
+        .query(By::Tag("h1"))
+        .first()
         .await
         .unwrap()
         .text()
@@ -317,28 +339,32 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
     assert_eq!(heading, "Welcome: choose your password");
     let password = "lantern orchard seventeen";
     driver
-        .find(By::Id("password"))
+        .query(By::Id("password"))
+        .first()
         .await
         .unwrap()
         .send_keys(password)
         .await
         .unwrap();
     driver
-        .find(By::Id("confirmation"))
+        .query(By::Id("confirmation"))
+        .first()
         .await
         .unwrap()
         .send_keys(password)
         .await
         .unwrap();
     driver
-        .find(By::Css("main form button[type='submit']"))
+        .query(By::Css("main form button[type='submit']"))
+        .first()
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
     let who = driver
-        .find(By::Css(".who"))
+        .query(By::Css(".who"))
+        .first()
         .await
         .unwrap()
         .text()
@@ -348,7 +374,8 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
 
     // And she can come back another day with her own password.
     driver
-        .find(By::Css(".usermenu button"))
+        .query(By::Css(".usermenu button"))
+        .first()
         .await
         .unwrap()
         .click()
@@ -356,7 +383,8 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
         .unwrap();
     sign_in(driver, &app, "nora.klein@brightline.example", password).await;
     let who = driver
-        .find(By::Css(".who"))
+        .query(By::Css(".who"))
+        .first()
         .await
         .unwrap()
         .text()

@@ -338,6 +338,50 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn support_views_the_portal_as_a_partner_user_read_only(app) {
+        let app = app.with_demo_program().await;
+        let lukas = user::Entity::find().filter(user::Column::Email.eq(SALES)).one(&app.pool).await.unwrap().unwrap();
+        let support = app.signed_in("sam.okafor@northwind.example").await;
+        let partner = support
+            .get(&format!("/partners/{}", lukas.organization_id))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(partner.contains("View as Lukas Brandt"), "{partner}");
+
+        let started = support.post_form(&format!("/view-as/{}", lukas.id), &[]).await;
+        assert_eq!(started.status(), 303);
+        let home = support.get("/").await.text().await.unwrap();
+        assert!(home.contains("Sam Okafor, you are viewing the portal as <strong>Lukas Brandt</strong>"), "{home}");
+        assert!(home.contains("signed in as <strong>Lukas Brandt</strong>"));
+        assert!(!home.contains("href=\"/partners\""), "Lukas's navigation, not Sam's");
+        assert_eq!(support.get("/partners").await.status(), 200, "Lukas reads his own organisation");
+        assert_eq!(support.get("/admin/roles").await.status(), 403);
+
+        // Nothing changes while viewing, not even Lukas's own profile.
+        assert_eq!(support.post_form("/profile/name", &[("display_name", "Changed")]).await.status(), 403);
+        assert_eq!(support.post_form("/profile/sign-out-everywhere", &[]).await.status(), 403);
+        let unchanged = user::Entity::find_by_id(lukas.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(unchanged.display_name, "Lukas Brandt");
+
+        let stopped = support.post_form("/view-as/stop", &[]).await;
+        assert_eq!(stopped.status(), 303);
+        assert_eq!(stopped.headers()["location"], format!("/partners/{}", lukas.organization_id).as_str());
+        assert!(support.get("/").await.text().await.unwrap().contains("signed in as <strong>Sam Okafor</strong>"));
+
+        let actions = audit_actions(&app).await;
+        assert!(actions.ends_with(&["view_as.started".to_owned(), "view_as.stopped".to_owned()]), "{actions:?}");
+
+        // Vendor staff cannot be viewed as; nor can anyone be without the permission.
+        let auditor = user::Entity::find().filter(user::Column::Email.eq("ruth.adler@northwind.example")).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(support.post_form(&format!("/view-as/{}", auditor.id), &[]).await.status(), 404);
+        let manager = app.signed_in("priya.shah@northwind.example").await;
+        assert_eq!(manager.post_form(&format!("/view-as/{}", lukas.id), &[]).await.status(), 403);
+    }
+}
+
 #[tokio::test]
 async fn audit_verify_names_the_row_that_was_altered_or_removed() {
     use crate::helpers::{Backend, TestApp};

@@ -112,6 +112,12 @@ const ROUTES: &[RouteCase] = &[
     route("GET", "/profile/two-factor", Access::SignedIn),
     route("POST", "/profile/two-factor/enable", Access::SignedIn),
     route("POST", "/profile/two-factor/disable", Access::SignedIn),
+    route(
+        "POST",
+        "/view-as/{id}",
+        Access::Requires(Permission::UsersViewAs),
+    ),
+    route("POST", "/view-as/stop", Access::SignedIn),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
@@ -199,7 +205,7 @@ async fn id_of(app: &TestApp, name: &str) -> String {
 
 /// The route with its placeholders filled by an object of `owner` (a partner organisation).
 async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
-    let id = if path.starts_with("/users/{id}") {
+    let id = if path.starts_with("/users/{id}") || path.starts_with("/view-as/{id}") {
         let organization = id_of(app, owner).await;
         user::Entity::find()
             .filter(user::Column::OrganizationId.eq(uuid::Uuid::parse_str(&organization).unwrap()))
