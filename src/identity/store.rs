@@ -63,3 +63,48 @@ pub async fn users_of(
         .all(db)
         .await
 }
+
+/// Vendor staff assigned to a partner, by name.
+pub async fn managers_of(
+    db: &crate::platform::db::Db,
+    partner_id: Uuid,
+) -> Result<Vec<User>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let staff: Vec<Uuid> = staff_assignment::Entity::find()
+        .select_only()
+        .column(staff_assignment::Column::StaffUserId)
+        .filter(staff_assignment::Column::PartnerId.eq(partner_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    user::Entity::find()
+        .filter(user::Column::Id.is_in(staff))
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await
+}
+
+/// Active vendor users whose role works through assignments.
+pub async fn assignable_staff(db: &crate::platform::db::Db) -> Result<Vec<User>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    user::Entity::find()
+        .filter(user::Column::Role.eq(Role::PartnerManager.key()))
+        .filter(user::Column::Status.eq("active"))
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await
+}
+
+pub async fn unassign_partner(
+    conn: &impl ConnectionTrait,
+    staff_user_id: Uuid,
+    partner_id: Uuid,
+) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    staff_assignment::Entity::delete_many()
+        .filter(staff_assignment::Column::StaffUserId.eq(staff_user_id))
+        .filter(staff_assignment::Column::PartnerId.eq(partner_id))
+        .exec(conn)
+        .await
+        .map(|r| r.rows_affected)
+}

@@ -5,11 +5,13 @@
 //! 404 like a missing one; a status change is a new history row with who, when and why.
 
 pub mod entity;
+mod manage;
+pub mod model;
 mod pages;
 pub mod store;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
@@ -17,4 +19,19 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/partners", get(pages::list))
         .route("/partners/{id}", get(pages::detail))
+        .route(
+            "/partners/{id}/edit",
+            get(manage::edit_form).post(manage::edit_submit),
+        )
+        .route("/partners/{id}/status", post(manage::change_status))
+        .route("/partners/{id}/managers", post(manage::assign_manager))
+        .route(
+            "/partners/{id}/managers/{staff_id}/remove",
+            post(manage::unassign_manager),
+        )
+        .route(
+            "/partners/{id}/descendants",
+            post(manage::set_descendants_visible),
+        )
+        .route("/organisation", get(manage::own_organisation))
 }

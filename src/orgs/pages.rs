@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use uuid::Uuid;
 
@@ -134,6 +134,19 @@ struct DetailPage {
     /// `None` when the viewer may not see the partner's users.
     people: Option<Vec<Person>>,
     can_view_as: bool,
+    can_edit: bool,
+    /// Vendor management: statuses it may move to, its managers and who else could be one.
+    can_manage: bool,
+    next_statuses: &'static [&'static str],
+    managers: Vec<(Uuid, String)>,
+    assignable: Vec<(Uuid, String)>,
+    flash: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct DetailQuery {
+    done: Option<String>,
 }
 
 pub async fn detail(
@@ -141,6 +154,7 @@ pub async fn detail(
     context: PageContext,
     scope: Scope,
     Path(id): Path<String>,
+    Query(query): Query<DetailQuery>,
 ) -> AppResult<Response> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let partner = store::find_partner(&state.db, &scope, id).await?;
@@ -181,6 +195,26 @@ pub async fn detail(
     let can_view_as = scope
         .partners(Permission::UsersViewAs)
         .is_ok_and(|p| p.contains(partner.id));
+    let reaches = |permission| {
+        scope
+            .partners(permission)
+            .is_ok_and(|p| p.contains(partner.id))
+    };
+    let can_manage = reaches(Permission::PartnersManage);
+    let (mut managers, mut assignable) = (Vec::new(), Vec::new());
+    if can_manage {
+        let assigned = identity::store::managers_of(&state.db, partner.id).await?;
+        assignable = identity::store::assignable_staff(&state.db)
+            .await?
+            .into_iter()
+            .filter(|s| !assigned.iter().any(|a| a.id == s.id))
+            .map(|s| (s.id, s.display_name))
+            .collect();
+        managers = assigned
+            .into_iter()
+            .map(|m| (m.id, m.display_name))
+            .collect();
+    }
     render(&DetailPage {
         chrome: Chrome::new(&state.instance, &context),
         partner_type: partner_type_label(partner.partner_type.as_deref()),
@@ -188,6 +222,12 @@ pub async fn detail(
         history,
         people,
         can_view_as,
+        can_edit: reaches(Permission::ProfileWrite),
+        can_manage,
+        next_statuses: super::model::next_statuses(&partner.status),
+        managers,
+        assignable,
+        flash: query.done,
         partner,
     })
 }

@@ -127,3 +127,96 @@ pub async fn all_organisations(db: &Db) -> Result<Vec<Organization>, DbErr> {
         .all(db)
         .await
 }
+
+/// Saves a checked profile; returns the fields that changed as (field, from, to).
+pub async fn update_profile(
+    conn: &impl sea_orm::ConnectionTrait,
+    before: &Organization,
+    profile: &super::model::Profile,
+) -> Result<Vec<(&'static str, String, String)>, DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let show = |v: &Option<String>| v.clone().unwrap_or_default();
+    let changes: Vec<(&'static str, String, String)> = [
+        ("name", before.name.clone(), profile.name.clone()),
+        (
+            "legal_name",
+            before.legal_name.clone(),
+            profile.legal_name.clone(),
+        ),
+        ("country", before.country.clone(), profile.country.clone()),
+        ("website", show(&before.website), show(&profile.website)),
+        (
+            "registration_number",
+            show(&before.registration_number),
+            show(&profile.registration_number),
+        ),
+        (
+            "tax_number",
+            show(&before.tax_number),
+            show(&profile.tax_number),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, from, to)| from != to)
+    .collect();
+    organization::ActiveModel {
+        id: Set(before.id),
+        name: Set(profile.name.clone()),
+        legal_name: Set(profile.legal_name.clone()),
+        country: Set(profile.country.clone()),
+        website: Set(profile.website.clone()),
+        registration_number: Set(profile.registration_number.clone()),
+        tax_number: Set(profile.tax_number.clone()),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(changes)
+}
+
+/// Moves the organisation to `to`, with a history row saying who and why.
+pub async fn change_status(
+    conn: &impl sea_orm::ConnectionTrait,
+    before: &Organization,
+    to: &str,
+    reason: &str,
+    actor_user_id: Uuid,
+) -> Result<(), DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    organization::ActiveModel {
+        id: Set(before.id),
+        status: Set(to.to_owned()),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    status_change::ActiveModel {
+        id: Set(crate::platform::ids::new_id()),
+        organization_id: Set(before.id),
+        from_status: Set(Some(before.status.clone())),
+        to_status: Set(to.to_owned()),
+        reason: Set(reason.to_owned()),
+        actor_user_id: Set(Some(actor_user_id)),
+        at: Set(crate::platform::time::now()),
+    }
+    .insert(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Grants or withdraws a parent's view of its descendants' data.
+pub async fn set_descendants_visible(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+    visible: bool,
+) -> Result<(), DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    organization::ActiveModel {
+        id: Set(id),
+        descendants_visible: Set(visible),
+        ..Default::default()
+    }
+    .update(conn)
+    .await
+    .map(|_| ())
+}

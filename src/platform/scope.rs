@@ -376,7 +376,14 @@ impl Scope {
         Ok(match self.role.reach(permission) {
             Some(Reach::All) => Partners::All,
             Some(Reach::Assigned) => Partners::Only(self.assigned_partners.clone()),
-            Some(Reach::Organisation) | None => Partners::Only(self.own_organisations.clone()),
+            // A granted view of descendants is a view: changes stay within one's own
+            // organisation.
+            Some(Reach::Organisation) if permission.is_read() => {
+                Partners::Only(self.own_organisations.clone())
+            }
+            Some(Reach::Organisation) | None => {
+                Partners::Only(BTreeSet::from([self.organization_id]))
+            }
         })
     }
 
@@ -518,6 +525,37 @@ mod tests {
         assert_eq!(
             scope(Role::Admin, false).partners(P::OrdersRead).unwrap(),
             Partners::All
+        );
+    }
+
+    #[test]
+    fn descendants_are_read_never_changed() {
+        let mut distributor = scope(Role::PartnerAdmin, false);
+        let reseller = Uuid::now_v7();
+        distributor.own_organisations.insert(reseller);
+        assert!(
+            distributor
+                .partners(P::OrdersRead)
+                .unwrap()
+                .contains(reseller)
+        );
+        assert!(
+            !distributor
+                .partners(P::OrdersWrite)
+                .unwrap()
+                .contains(reseller)
+        );
+        assert!(
+            !distributor
+                .partners(P::ProfileWrite)
+                .unwrap()
+                .contains(reseller)
+        );
+        assert!(
+            distributor
+                .partners(P::ProfileWrite)
+                .unwrap()
+                .contains(distributor.organization_id)
         );
     }
 

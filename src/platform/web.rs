@@ -163,6 +163,12 @@ const SECTIONS: &[Section] = &[
         side: Some(Side::Vendor),
     },
     Section {
+        label: "Organisation",
+        href: "/organisation",
+        permission: Some(Permission::PartnersRead),
+        side: Some(Side::Partner),
+    },
+    Section {
         label: "Users",
         href: "/users",
         permission: Some(Permission::UsersRead),

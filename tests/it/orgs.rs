@@ -100,3 +100,77 @@ on_both_databases! {
         assert_eq!(response.headers()["location"], "/login?next=%2Fpartners");
     }
 }
+
+on_both_databases! {
+    async fn partner_admins_edit_their_own_profile_only(app) {
+        let app = app.with_demo_program().await;
+        let kessler = partner_id(&app, "Kessler IT Solutions").await;
+        let admin = app.signed_in("anna.kessler@kessler-it.example").await;
+        let own = admin.get("/organisation").await;
+        assert_eq!(own.headers()["location"], format!("/partners/{kessler}").as_str());
+
+        let wrong = admin
+            .post_form(&format!("/partners/{kessler}/edit"), &[
+                ("name", "Kessler IT"), ("legal_name", "Kessler IT Solutions GmbH"),
+                ("country", "Germany"), ("website", "kessler.example"),
+            ])
+            .await;
+        assert_eq!(wrong.status(), 422);
+        let page = wrong.text().await.unwrap();
+        assert!(page.contains("use the two letters of ISO 3166"), "{page}");
+        assert!(page.contains("value=\"Germany\""), "the form keeps what was typed");
+
+        let saved = admin
+            .post_form(&format!("/partners/{kessler}/edit"), &[
+                ("name", "Kessler IT"), ("legal_name", "Kessler IT Solutions GmbH"),
+                ("country", "de"), ("website", "https://kessler-it.example"), ("tax_number", "DE123456789"),
+            ])
+            .await;
+        assert_eq!(saved.status(), 303);
+        let detail = admin.get(&format!("/partners/{kessler}")).await.text().await.unwrap();
+        assert!(detail.contains("<h1>Kessler IT</h1>") && detail.contains("DE123456789"));
+
+        // The distributor sees its reseller but does not edit it.
+        let distributor = app.signed_in("jana.weber@brightline.example").await;
+        assert_eq!(distributor.get(&format!("/partners/{kessler}")).await.status(), 200);
+        assert_eq!(distributor.get(&format!("/partners/{kessler}/edit")).await.status(), 403);
+    }
+
+    async fn vendor_admins_change_status_with_a_reason_and_assign_managers(app) {
+        let app = app.with_demo_program().await;
+        let atlas = partner_id(&app, "Atlas Channel Partners").await;
+        let admin = app.signed_in("alex.morgan@northwind.example").await;
+
+        let no_reason = admin.post_form(&format!("/partners/{atlas}/status"), &[("status", "suspended"), ("reason", " ")]).await;
+        let page = admin.get(no_reason.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+        assert!(page.contains("Say why the status changes"), "{page}");
+        let jump = admin.post_form(&format!("/partners/{atlas}/status"), &[("status", "applicant"), ("reason", "test")]).await;
+        let page = admin.get(jump.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+        assert!(page.contains("cannot become &quot;applicant&quot;") || page.contains("cannot become"), "{page}");
+
+        admin.post_form(&format!("/partners/{atlas}/status"), &[("status", "suspended"), ("reason", "Unpaid invoices over 90 days")]).await;
+        let page = admin.get(&format!("/partners/{atlas}")).await.text().await.unwrap();
+        assert!(page.contains("badge-amber\">suspended"));
+        assert!(page.contains("active → <strong>suspended</strong> · Unpaid invoices over 90 days"), "{page}");
+
+        // Priya looks after Atlas from now on, and only then sees it.
+        let priya = app.signed_in("priya.shah@northwind.example").await;
+        assert_eq!(priya.get(&format!("/partners/{atlas}")).await.status(), 404);
+        let priya_id = portico::identity::entity::user::Entity::find()
+            .filter(portico::identity::entity::user::Column::Email.eq("priya.shah@northwind.example"))
+            .one(&app.pool).await.unwrap().unwrap().id;
+        let assigned = admin.post_form(&format!("/partners/{atlas}/managers"), &[("staff_user_id", &priya_id.to_string())]).await;
+        assert_eq!(assigned.status(), 303);
+        assert_eq!(priya.get(&format!("/partners/{atlas}")).await.status(), 200);
+        let removed = admin.post_form(&format!("/partners/{atlas}/managers/{priya_id}/remove"), &[]).await;
+        assert_eq!(removed.status(), 303);
+        assert_eq!(priya.get(&format!("/partners/{atlas}")).await.status(), 404);
+
+        // Granting a distributor the view of its resellers' data.
+        let george = app.signed_in("george.hale@atlas-channel.example").await;
+        let listed = |html: String| partner_names(&html).len();
+        assert_eq!(listed(george.get("/partners").await.text().await.unwrap()), 1 + 2, "granted in the demo");
+        admin.post_form(&format!("/partners/{atlas}/descendants"), &[("visible", "no")]).await;
+        assert_eq!(listed(george.get("/partners").await.text().await.unwrap()), 1);
+    }
+}

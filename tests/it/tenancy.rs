@@ -118,6 +118,41 @@ const ROUTES: &[RouteCase] = &[
         Access::Requires(Permission::UsersViewAs),
     ),
     route("POST", "/view-as/stop", Access::SignedIn),
+    route(
+        "GET",
+        "/partners/{id}/edit",
+        Access::Requires(Permission::ProfileWrite),
+    ),
+    route(
+        "POST",
+        "/partners/{id}/edit",
+        Access::Requires(Permission::ProfileWrite),
+    ),
+    route(
+        "POST",
+        "/partners/{id}/status",
+        Access::Requires(Permission::PartnersManage),
+    ),
+    route(
+        "POST",
+        "/partners/{id}/managers",
+        Access::Requires(Permission::PartnersManage),
+    ),
+    route(
+        "POST",
+        "/partners/{id}/managers/{staff_id}/remove",
+        Access::Requires(Permission::PartnersManage),
+    ),
+    route(
+        "POST",
+        "/partners/{id}/descendants",
+        Access::Requires(Permission::PartnersManage),
+    ),
+    route(
+        "GET",
+        "/organisation",
+        Access::Requires(Permission::PartnersRead),
+    ),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
@@ -234,6 +269,7 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
         String::new()
     };
     path.replace("{id}", &id)
+        .replace("{staff_id}", &portico::platform::ids::new_id().to_string())
         .replace("{name}", "portico.css")
         .replace("{token}", &portico::platform::ids::random_token())
 }

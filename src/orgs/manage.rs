@@ -1,0 +1,313 @@
+//! Changing organisations: profile edits (partner admins for their own, vendor admins for any),
+//! status changes with a reason, staff assignments and the descendants grant (vendor
+//! `partners.manage`). Every change is audited with what it changed.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::model::{ProfileForm, next_statuses};
+use super::store::{self, Organization};
+use crate::AppState;
+use crate::audit::{self, Actor, Entry};
+use crate::identity::store as people;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::scope::{Permission, Scope};
+use crate::platform::web::{Chrome, PageContext, render};
+
+/// The partner, when the caller's `permission` reaches it; 404 when they cannot see it at all,
+/// 403 when they can see it but not change it this way.
+async fn partner_for(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+    permission: Permission,
+) -> AppResult<Organization> {
+    // The role's permission first: its answer does not depend on which partner was asked for.
+    let reach = scope.partners(permission)?;
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let partner = store::find_partner(&state.db, scope, id).await?;
+    if !reach.contains(partner.id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(partner)
+}
+
+async fn record(
+    txn: &DatabaseTransaction,
+    scope: &Scope,
+    client: &SocketAddr,
+    partner: &Organization,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(
+        txn,
+        Entry {
+            actor: Actor::of(scope),
+            organization_id: Some(partner.id),
+            action,
+            object_type: "organization",
+            object_id: partner.id.to_string(),
+            detail,
+            client_address: client.ip().to_string(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn back_to(partner: &Organization, message: &str) -> Response {
+    let message: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    Redirect::to(&format!("/partners/{}?done={message}", partner.id)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "orgs/edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    partner: Organization,
+    form: ProfileForm,
+    errors: Vec<(&'static str, String)>,
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::ProfileWrite).await?;
+    let form = ProfileForm {
+        name: partner.name.clone(),
+        legal_name: partner.legal_name.clone(),
+        country: partner.country.clone(),
+        website: partner.website.clone().unwrap_or_default(),
+        registration_number: partner.registration_number.clone().unwrap_or_default(),
+        tax_number: partner.tax_number.clone().unwrap_or_default(),
+    };
+    render(&EditPage {
+        chrome: Chrome::new(&state.instance, &context),
+        partner,
+        form,
+        errors: Vec::new(),
+    })
+}
+
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ProfileForm>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::ProfileWrite).await?;
+    let profile = match form.parse() {
+        Ok(profile) => profile,
+        Err(errors) => {
+            return render(&EditPage {
+                chrome: Chrome::new(&state.instance, &context),
+                partner,
+                form,
+                errors,
+            })
+            .map(|page| (StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let txn = state.db.begin().await?;
+    let changes = store::update_profile(&txn, &partner, &profile).await?;
+    if !changes.is_empty() {
+        let detail: serde_json::Map<String, serde_json::Value> = changes
+            .iter()
+            .map(|(field, from, to)| ((*field).to_owned(), json!({ "from": from, "to": to })))
+            .collect();
+        record(
+            &txn,
+            &scope,
+            &client,
+            &partner,
+            "organization.profile_changed",
+            detail.into(),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(back_to(&partner, "The profile is saved."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusForm {
+    status: String,
+    reason: String,
+}
+
+pub async fn change_status(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::PartnersManage).await?;
+    let to = form.status.trim();
+    if !next_statuses(&partner.status).contains(&to) {
+        let message = format!(
+            "A partner that is {} cannot become \"{to}\". Choose one of the statuses offered.",
+            partner.status
+        );
+        return Ok(back_to(&partner, &message));
+    }
+    let reason = form.reason.trim();
+    if reason.is_empty() {
+        return Ok(back_to(
+            &partner,
+            "Say why the status changes: the partner and your colleagues see the reason in the history.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    store::change_status(&txn, &partner, to, reason, scope.user_id).await?;
+    record(
+        &txn,
+        &scope,
+        &client,
+        &partner,
+        "organization.status_changed",
+        json!({ "from": partner.status, "to": to, "reason": reason }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(&partner, &format!("{} is now {to}.", partner.name)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ManagerForm {
+    staff_user_id: String,
+}
+
+pub async fn assign_manager(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ManagerForm>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::PartnersManage).await?;
+    let staff = people::assignable_staff(&state.db).await?;
+    let Some(manager) = Uuid::parse_str(&form.staff_user_id)
+        .ok()
+        .and_then(|id| staff.into_iter().find(|s| s.id == id))
+    else {
+        return Ok(back_to(&partner, "Choose a partner manager from the list."));
+    };
+    let already = people::managers_of(&state.db, partner.id).await?;
+    if already.iter().any(|m| m.id == manager.id) {
+        return Ok(back_to(
+            &partner,
+            &format!(
+                "{} already looks after {}.",
+                manager.display_name, partner.name
+            ),
+        ));
+    }
+    let txn = state.db.begin().await?;
+    people::assign_partner(&txn, manager.id, partner.id).await?;
+    record(
+        &txn,
+        &scope,
+        &client,
+        &partner,
+        "organization.manager_assigned",
+        json!({ "manager": manager.email }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &partner,
+        &format!("{} now looks after {}.", manager.display_name, partner.name),
+    ))
+}
+
+pub async fn unassign_manager(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path((id, staff_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::PartnersManage).await?;
+    let staff_id = Uuid::parse_str(&staff_id).map_err(|_| AppError::NotFound)?;
+    let managers = people::managers_of(&state.db, partner.id).await?;
+    let manager = managers
+        .into_iter()
+        .find(|m| m.id == staff_id)
+        .ok_or(AppError::NotFound)?;
+    let txn = state.db.begin().await?;
+    people::unassign_partner(&txn, manager.id, partner.id).await?;
+    record(
+        &txn,
+        &scope,
+        &client,
+        &partner,
+        "organization.manager_unassigned",
+        json!({ "manager": manager.email }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &partner,
+        &format!(
+            "{} no longer looks after {}.",
+            manager.display_name, partner.name
+        ),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DescendantsForm {
+    visible: String,
+}
+
+pub async fn set_descendants_visible(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<DescendantsForm>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::PartnersManage).await?;
+    let visible = form.visible == "yes";
+    let txn = state.db.begin().await?;
+    store::set_descendants_visible(&txn, partner.id, visible).await?;
+    record(
+        &txn,
+        &scope,
+        &client,
+        &partner,
+        "organization.descendants_visibility_changed",
+        json!({ "from": partner.descendants_visible, "to": visible }),
+    )
+    .await?;
+    txn.commit().await?;
+    let message = if visible {
+        format!("{} now sees its sub-partners' data.", partner.name)
+    } else {
+        format!("{} no longer sees its sub-partners' data.", partner.name)
+    };
+    Ok(back_to(&partner, &message))
+}
+
+/// `/organisation`: a partner user's own organisation page.
+pub async fn own_organisation(scope: Scope) -> Response {
+    Redirect::to(&format!("/partners/{}", scope.organization_id)).into_response()
+}
