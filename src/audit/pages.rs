@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::entity;
 use crate::AppState;
 use crate::orgs::store as orgs;
+use crate::platform::db::contains_ignoring_case;
 use crate::platform::error::AppResult;
 use crate::platform::scope::{Permission, Scope};
 use crate::platform::web::{Chrome, PageContext, render};
@@ -83,8 +84,10 @@ pub async fn log(
     let mut errors = Vec::new();
     let mut condition = Condition::all();
     if !filter.actor.trim().is_empty() {
-        condition =
-            condition.add(entity::Column::ActorLabel.contains(filter.actor.trim().to_lowercase()));
+        condition = condition.add(contains_ignoring_case(
+            entity::Column::ActorLabel,
+            filter.actor.trim(),
+        ));
     }
     if !filter.organization.is_empty() {
         match Uuid::parse_str(&filter.organization) {

@@ -53,7 +53,28 @@ struct PartnerRow {
 struct ListPage {
     chrome: Chrome,
     rows: Vec<PartnerRow>,
+    filter: store::PartnerFilter,
+    filtered: bool,
+    types: Vec<(&'static str, &'static str)>,
+    statuses: &'static [&'static str],
+    tiers: Vec<String>,
+    countries: Vec<String>,
 }
+
+const PARTNER_TYPES: [&str; 5] = [
+    "distributor",
+    "reseller",
+    "referral",
+    "agency",
+    "integrator",
+];
+const STATUSES: &[&str] = &[
+    "applicant",
+    "onboarding",
+    "active",
+    "suspended",
+    "terminated",
+];
 
 /// Parents before their children, siblings by name; a partner whose parent the caller cannot
 /// see starts a tree of its own.
@@ -85,8 +106,33 @@ pub async fn list(
     State(state): State<AppState>,
     context: PageContext,
     scope: Scope,
+    Query(filter): Query<store::PartnerFilter>,
 ) -> AppResult<Response> {
-    let partners = store::list_partners(&state.db, &scope).await?;
+    // The choices come from everything the caller may see, not just what the filter kept.
+    let visible = store::list_partners(&state.db, &scope, &store::PartnerFilter::default()).await?;
+    let distinct = |field: fn(&Organization) -> Option<&str>| -> Vec<String> {
+        let set: BTreeSet<String> = visible
+            .iter()
+            .filter_map(|p| field(p).map(str::to_owned))
+            .collect();
+        set.into_iter().collect()
+    };
+    let tiers = distinct(|p| p.tier.as_deref());
+    let countries = distinct(|p| Some(p.country.as_str()));
+    let filtered = [
+        &filter.q,
+        &filter.partner_type,
+        &filter.status,
+        &filter.tier,
+        &filter.country,
+    ]
+    .iter()
+    .any(|v| !v.trim().is_empty());
+    let partners = if filtered {
+        store::list_partners(&state.db, &scope, &filter).await?
+    } else {
+        visible
+    };
     let rows = tree_order(partners)
         .into_iter()
         .map(|(depth, p)| PartnerRow {
@@ -103,6 +149,15 @@ pub async fn list(
     render(&ListPage {
         chrome: Chrome::new(&state.instance, &context),
         rows,
+        filter,
+        filtered,
+        types: PARTNER_TYPES
+            .iter()
+            .map(|t| (*t, partner_type_label(Some(t))))
+            .collect(),
+        statuses: STATUSES,
+        tiers,
+        countries,
     })
 }
 

@@ -4,7 +4,7 @@ use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, QueryOrde
 use uuid::Uuid;
 
 use super::entity::{organization, status_change};
-use crate::platform::db::Db;
+use crate::platform::db::{Db, contains_ignoring_case};
 use crate::platform::error::AppError;
 use crate::platform::scope::{Partners, Permission, Scope};
 
@@ -21,12 +21,50 @@ fn partner_condition(partners: &Partners) -> Condition {
     }
 }
 
+/// Narrows the partner list; empty fields do not filter.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PartnerFilter {
+    /// Part of the trading or legal name.
+    pub q: String,
+    pub partner_type: String,
+    pub status: String,
+    pub tier: String,
+    pub country: String,
+}
+
 /// Partner organisations the caller may see, by name.
-pub async fn list_partners(db: &Db, scope: &Scope) -> Result<Vec<Organization>, AppError> {
+pub async fn list_partners(
+    db: &Db,
+    scope: &Scope,
+    filter: &PartnerFilter,
+) -> Result<Vec<Organization>, AppError> {
     let partners = scope.partners(Permission::PartnersRead)?;
-    Ok(organization::Entity::find()
+    let mut query = organization::Entity::find()
         .filter(organization::Column::Kind.eq("partner"))
-        .filter(partner_condition(&partners))
+        .filter(partner_condition(&partners));
+    let text = filter.q.trim();
+    if !text.is_empty() {
+        query = query.filter(
+            Condition::any()
+                .add(contains_ignoring_case(organization::Column::Name, text))
+                .add(contains_ignoring_case(
+                    organization::Column::LegalName,
+                    text,
+                )),
+        );
+    }
+    for (column, value) in [
+        (organization::Column::PartnerType, &filter.partner_type),
+        (organization::Column::Status, &filter.status),
+        (organization::Column::Tier, &filter.tier),
+        (organization::Column::Country, &filter.country),
+    ] {
+        if !value.trim().is_empty() {
+            query = query.filter(column.eq(value.trim()));
+        }
+    }
+    Ok(query
         .order_by_asc(organization::Column::Name)
         .all(db)
         .await?)

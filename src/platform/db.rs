@@ -77,6 +77,22 @@ pub async fn has_no_tables(db: &Db) -> anyhow::Result<bool> {
     Ok(count == 0)
 }
 
+/// `column` contains `text`, ignoring case, alike on both databases (PostgreSQL's `LIKE` minds
+/// case, SQLite's does not). `%` and `_` in the text match themselves.
+pub fn contains_ignoring_case(
+    column: impl sea_orm::sea_query::IntoColumnRef,
+    text: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
 /// The file behind a SQLite URL, if it names one (not `:memory:`).
 pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url

@@ -55,3 +55,41 @@ fn migrate_creates_and_updates_the_default_sqlite_file() {
     }
     assert!(dir.path().join("portico.db").exists());
 }
+
+#[test]
+fn audit_verify_reports_an_intact_chain_and_fails_on_a_broken_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        portico()
+            .args(args)
+            .env("PORTICO_DATA_DIR", dir.path())
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["migrate"]).status.success());
+    let intact = run(&["audit", "verify"]);
+    assert!(intact.status.success(), "{intact:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&intact.stdout),
+        "audit log intact: 0 rows, chain verified\n"
+    );
+
+    // A head that claims more rows than the log holds: rows were removed from the end.
+    let db = dir.path().join("portico.db");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use sea_orm::ConnectionTrait;
+        let url = portico::platform::config::DatabaseUrl::sqlite_file(&db);
+        let pool = portico::platform::db::connect(&url).await.unwrap();
+        pool.execute_unprepared("UPDATE audit_head SET seq = 2")
+            .await
+            .unwrap();
+        pool.close().await.unwrap();
+    });
+    let broken = run(&["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&broken.stderr),
+        "portico: audit log broken: audit rows 1 to 2 were removed from the end of the log (0 rows verified before it)\n"
+    );
+}

@@ -73,6 +73,15 @@ on_both_databases! {
         let html = admin.get("/partners").await.text().await.unwrap();
         assert_eq!(partner_names(&html).len(), 16);
         assert!(html.contains("badge-amber\">suspended"), "Pennine Networks is suspended");
+
+        let suspended = admin.get("/partners?status=suspended").await.text().await.unwrap();
+        assert_eq!(partner_names(&suspended), vec!["Pennine Networks"]);
+        let spanish = admin.get("/partners?country=ES&partner_type=reseller").await.text().await.unwrap();
+        assert_eq!(partner_names(&spanish), vec!["Costa Sistemas", "Solana Redes"]);
+        let by_name = admin.get("/partners?q=hARBOUR").await.text().await.unwrap();
+        assert_eq!(partner_names(&by_name), vec!["Harbour Tech"]);
+        let none = admin.get("/partners?q=%25").await.text().await.unwrap();
+        assert!(none.contains("No partner matches these filters"));
     }
 
     async fn partners_never_see_their_parent_or_siblings(app) {
