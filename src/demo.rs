@@ -275,6 +275,27 @@ fn status_path(
     path
 }
 
+fn demo_markets(country: &str) -> &'static [&'static str] {
+    match country {
+        "DE" | "AT" => &["Germany", "Austria", "Switzerland"],
+        "GB" => &["United Kingdom", "Ireland"],
+        "ES" | "PT" => &["Spain", "Portugal"],
+        "NL" => &["Netherlands", "Belgium"],
+        "FR" => &["France"],
+        "US" => &["United States", "Canada"],
+        _ => &["Nordics"],
+    }
+}
+
+fn demo_capabilities(partner_type: &str) -> &'static [&'static str] {
+    match partner_type {
+        "distributor" => &["Logistics", "Credit lines", "Pre-sales engineering"],
+        "reseller" => &["Installation", "Managed Wi-Fi", "First-line support"],
+        "integrator" => &["Network design", "Integration projects"],
+        _ => &["Lead generation", "Consulting"],
+    }
+}
+
 async fn add_partner(
     txn: &DatabaseTransaction,
     demo: &DemoPartner,
@@ -299,6 +320,8 @@ async fn add_partner(
             website: Some(&website),
             // Distributors were granted a view of their resellers' data.
             descendants_visible: demo.partner_type == "distributor",
+            markets: demo_markets(demo.country),
+            capabilities: demo_capabilities(demo.partner_type),
         },
         &status_path(demo, now),
     )
@@ -321,6 +344,8 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
             country: "GB",
             website: Some("https://northwind.example"),
             descendants_visible: false,
+            markets: &[],
+            capabilities: &[],
         },
         &[("active", "Program launched", now - Duration::days(800))],
     )

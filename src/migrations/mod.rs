@@ -8,6 +8,7 @@ mod m0002_identity;
 mod m0003_mail_and_tokens;
 mod m0004_second_factor;
 mod m0005_view_as;
+mod m0006_profile_details;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_mail_and_tokens::Migration),
             Box::new(m0004_second_factor::Migration),
             Box::new(m0005_view_as::Migration),
+            Box::new(m0006_profile_details::Migration),
         ]
     }
 }

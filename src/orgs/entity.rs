@@ -19,6 +19,11 @@ pub mod organization {
         pub tax_number: Option<String>,
         pub descendants_visible: bool,
         pub created_at: TimeDateTimeWithTimeZone,
+        pub address: Option<String>,
+        /// One market per line.
+        pub markets: Option<String>,
+        /// One capability per line.
+        pub capabilities: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -41,6 +46,27 @@ pub mod status_change {
         pub reason: String,
         pub actor_user_id: Option<Uuid>,
         pub at: TimeDateTimeWithTimeZone,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod certification {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "certification")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub name: String,
+        pub issuer: String,
+        pub valid_until: Option<TimeDate>,
+        pub created_at: TimeDateTimeWithTimeZone,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::{ProfileForm, next_statuses};
+use super::model::{CertificationForm, ProfileForm, next_statuses};
 use super::store::{self, Organization};
 use crate::AppState;
 use crate::audit::{self, Actor, Entry};
@@ -93,6 +93,9 @@ pub async fn edit_form(
         website: partner.website.clone().unwrap_or_default(),
         registration_number: partner.registration_number.clone().unwrap_or_default(),
         tax_number: partner.tax_number.clone().unwrap_or_default(),
+        address: partner.address.clone().unwrap_or_default(),
+        markets: store::entries(partner.markets.as_deref()).join(", "),
+        capabilities: store::entries(partner.capabilities.as_deref()).join(", "),
     };
     render(&EditPage {
         chrome: Chrome::new(&state.instance, &context),
@@ -305,6 +308,53 @@ pub async fn set_descendants_visible(
         format!("{} no longer sees its sub-partners' data.", partner.name)
     };
     Ok(back_to(&partner, &message))
+}
+
+pub async fn add_certification(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<CertificationForm>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::ProfileWrite).await?;
+    let certification = match form.parse() {
+        Ok(certification) => certification,
+        Err(message) => return Ok(back_to(&partner, &message)),
+    };
+    let txn = state.db.begin().await?;
+    let added = store::add_certification(&txn, partner.id, &certification).await?;
+    record(&txn, &scope, &client, &partner, "organization.certification_added", json!({ "certification": added.id, "name": added.name, "issuer": added.issuer, "valid_until": added.valid_until.map(|d| d.to_string()) })).await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &partner,
+        &format!("Certification \"{}\" added.", added.name),
+    ))
+}
+
+pub async fn remove_certification(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path((id, certification_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::ProfileWrite).await?;
+    let certification_id = Uuid::parse_str(&certification_id).map_err(|_| AppError::NotFound)?;
+    let txn = state.db.begin().await?;
+    if !store::remove_certification(&txn, partner.id, certification_id).await? {
+        return Err(AppError::NotFound);
+    }
+    record(
+        &txn,
+        &scope,
+        &client,
+        &partner,
+        "organization.certification_removed",
+        json!({ "certification": certification_id }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(&partner, "Certification removed."))
 }
 
 /// `/organisation`: a partner user's own organisation page.

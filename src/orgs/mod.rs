@@ -33,5 +33,13 @@ pub fn routes() -> Router<AppState> {
             "/partners/{id}/descendants",
             post(manage::set_descendants_visible),
         )
+        .route(
+            "/partners/{id}/certifications",
+            post(manage::add_certification),
+        )
+        .route(
+            "/partners/{id}/certifications/{certification_id}/remove",
+            post(manage::remove_certification),
+        )
         .route("/organisation", get(manage::own_organisation))
 }

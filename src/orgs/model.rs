@@ -20,6 +20,9 @@ pub struct Profile {
     pub website: Option<String>,
     pub registration_number: Option<String>,
     pub tax_number: Option<String>,
+    pub address: Option<String>,
+    pub markets: Vec<String>,
+    pub capabilities: Vec<String>,
 }
 
 /// A profile as typed into the form.
@@ -32,6 +35,20 @@ pub struct ProfileForm {
     pub website: String,
     pub registration_number: String,
     pub tax_number: String,
+    pub address: String,
+    /// Comma-separated.
+    pub markets: String,
+    /// Comma-separated.
+    pub capabilities: String,
+}
+
+/// "Germany, Austria" → ["Germany", "Austria"].
+fn list(text: &str) -> Vec<String> {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -93,10 +110,32 @@ impl ProfileForm {
                 errors.push((field, format!("{label}: at most 64 characters.")));
             }
         }
+        let address = optional(&self.address);
+        if address.as_ref().is_some_and(|a| a.chars().count() > 500) {
+            errors.push(("address", "Address: at most 500 characters.".into()));
+        }
+        let markets = list(&self.markets);
+        let capabilities = list(&self.capabilities);
+        for (field, items, label) in [
+            ("markets", &markets, "Markets"),
+            ("capabilities", &capabilities, "Capabilities"),
+        ] {
+            if items.len() > 30 || items.iter().any(|i| i.chars().count() > 80) {
+                errors.push((
+                    field,
+                    format!(
+                        "{label}: at most 30 entries of up to 80 characters, separated by commas."
+                    ),
+                ));
+            }
+        }
         if !errors.is_empty() {
             return Err(errors);
         }
         Ok(Profile {
+            address,
+            markets,
+            capabilities,
             name: name.to_owned(),
             legal_name: legal_name.to_owned(),
             country,
@@ -119,6 +158,9 @@ mod tests {
             website: "https://kessler-it.example".into(),
             registration_number: "HRB 12345".into(),
             tax_number: String::new(),
+            address: "Hafenstraße 4\n20457 Hamburg".into(),
+            markets: "Germany, Austria,, ".into(),
+            capabilities: String::new(),
         }
     }
 
@@ -128,6 +170,8 @@ mod tests {
         assert_eq!(profile.name, "Kessler IT");
         assert_eq!(profile.country, "DE");
         assert_eq!(profile.tax_number, None);
+        assert_eq!(profile.markets, vec!["Germany", "Austria"]);
+        assert!(profile.capabilities.is_empty());
     }
 
     #[test]
@@ -149,5 +193,55 @@ mod tests {
         assert!(next_statuses("terminated").is_empty());
         assert!(!next_statuses("applicant").contains(&"active"));
         assert!(next_statuses("suspended").contains(&"active"));
+    }
+}
+
+/// A certification as typed: name, issuer, and an optional expiry date.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CertificationForm {
+    pub name: String,
+    pub issuer: String,
+    pub valid_until: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCertification {
+    pub name: String,
+    pub issuer: String,
+    pub valid_until: Option<time::Date>,
+}
+
+impl CertificationForm {
+    pub fn parse(&self) -> Result<NewCertification, String> {
+        let name = self.name.trim();
+        let issuer = self.issuer.trim();
+        if name.is_empty() || name.chars().count() > 120 {
+            return Err(
+                "Certification: enter its name, e.g. \"Northwind Certified Engineer\".".into(),
+            );
+        }
+        if issuer.is_empty() || issuer.chars().count() > 120 {
+            return Err("Certification: enter who issued it, e.g. \"Northwind Networks\".".into());
+        }
+        let valid_until = match self.valid_until.trim() {
+            "" => None,
+            text => Some(
+                time::Date::parse(
+                    text,
+                    time::macros::format_description!("[year]-[month]-[day]"),
+                )
+                .map_err(|_| {
+                    format!(
+                        "Certification: \"{text}\" is not a date; use YYYY-MM-DD, e.g. 2027-06-30."
+                    )
+                })?,
+            ),
+        };
+        Ok(NewCertification {
+            name: name.to_owned(),
+            issuer: issuer.to_owned(),
+            valid_until,
+        })
     }
 }

@@ -169,6 +169,36 @@ struct HistoryEntry {
     reason: String,
 }
 
+struct CertificationRow {
+    id: Uuid,
+    name: String,
+    issuer: String,
+    valid_until: String,
+    /// "valid", "expires soon" (within 60 days) or "expired".
+    validity: &'static str,
+    tone: &'static str,
+}
+
+fn certification_row(c: store::Certification, today: time::Date) -> CertificationRow {
+    let (validity, tone) = match c.valid_until {
+        None => ("no expiry", "neutral"),
+        Some(until) if until < today => ("expired", "red"),
+        Some(until) if until < today + time::Duration::days(60) => ("expires soon", "amber"),
+        Some(_) => ("valid", "green"),
+    };
+    CertificationRow {
+        id: c.id,
+        valid_until: c.valid_until.map_or_else(
+            || "—".to_owned(),
+            |d| format_date(d.midnight().assume_utc()),
+        ),
+        name: c.name,
+        issuer: c.issuer,
+        validity,
+        tone,
+    }
+}
+
 struct Person {
     id: Uuid,
     name: String,
@@ -190,6 +220,9 @@ struct DetailPage {
     people: Option<Vec<Person>>,
     can_view_as: bool,
     can_edit: bool,
+    markets: Vec<String>,
+    capabilities: Vec<String>,
+    certifications: Vec<CertificationRow>,
     /// Vendor management: statuses it may move to, its managers and who else could be one.
     can_manage: bool,
     next_statuses: &'static [&'static str],
@@ -270,8 +303,17 @@ pub async fn detail(
             .map(|m| (m.id, m.display_name))
             .collect();
     }
+    let today = crate::platform::time::now().date();
+    let certifications = store::certifications(&state.db, partner.id)
+        .await?
+        .into_iter()
+        .map(|c| certification_row(c, today))
+        .collect();
     render(&DetailPage {
         chrome: Chrome::new(&state.instance, &context),
+        markets: store::entries(partner.markets.as_deref()),
+        capabilities: store::entries(partner.capabilities.as_deref()),
+        certifications,
         partner_type: partner_type_label(partner.partner_type.as_deref()),
         status_tone: status_tone(&partner.status),
         history,
@@ -307,6 +349,9 @@ mod tests {
             tax_number: None,
             descendants_visible: false,
             created_at: crate::platform::time::now(),
+            address: None,
+            markets: None,
+            capabilities: None,
         }
     }
 

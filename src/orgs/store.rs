@@ -107,6 +107,29 @@ pub struct NewOrganization<'a> {
     pub country: &'a str,
     pub website: Option<&'a str>,
     pub descendants_visible: bool,
+    pub markets: &'a [&'a str],
+    pub capabilities: &'a [&'a str],
+}
+
+/// A list as stored: one entry per line; `None` for an empty list.
+fn lines(items: &[impl AsRef<str>]) -> Option<String> {
+    let joined = items
+        .iter()
+        .map(|i| i.as_ref().trim())
+        .filter(|i| !i.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (!joined.is_empty()).then_some(joined)
+}
+
+/// The entries of a stored list.
+pub fn entries(stored: Option<&str>) -> Vec<String> {
+    stored
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 /// Writes the organisation with its first status; `history` is the path it took there, oldest
@@ -136,6 +159,9 @@ pub async fn create_organization(
         tax_number: Set(None),
         descendants_visible: Set(new.descendants_visible),
         created_at: Set(created_at),
+        address: Set(None),
+        markets: Set(lines(new.markets)),
+        capabilities: Set(lines(new.capabilities)),
     }
     .insert(conn)
     .await?;
@@ -205,6 +231,9 @@ pub async fn update_profile(
         website: Set(profile.website.clone()),
         registration_number: Set(profile.registration_number.clone()),
         tax_number: Set(profile.tax_number.clone()),
+        address: Set(profile.address.clone()),
+        markets: Set(lines(&profile.markets)),
+        capabilities: Set(lines(&profile.capabilities)),
         ..Default::default()
     }
     .update(conn)
@@ -257,4 +286,51 @@ pub async fn set_descendants_visible(
     .update(conn)
     .await
     .map(|_| ())
+}
+
+pub use super::entity::certification::Model as Certification;
+
+/// An organisation's certifications, soonest to expire first.
+pub async fn certifications(db: &Db, organization_id: Uuid) -> Result<Vec<Certification>, DbErr> {
+    use super::entity::certification;
+    certification::Entity::find()
+        .filter(certification::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(certification::Column::ValidUntil)
+        .order_by_asc(certification::Column::Name)
+        .all(db)
+        .await
+}
+
+pub async fn add_certification(
+    conn: &impl sea_orm::ConnectionTrait,
+    organization_id: Uuid,
+    certification: &super::model::NewCertification,
+) -> Result<Certification, DbErr> {
+    use super::entity::certification as c;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    c::ActiveModel {
+        id: Set(crate::platform::ids::new_id()),
+        organization_id: Set(organization_id),
+        name: Set(certification.name.clone()),
+        issuer: Set(certification.issuer.clone()),
+        valid_until: Set(certification.valid_until),
+        created_at: Set(crate::platform::time::now()),
+    }
+    .insert(conn)
+    .await
+}
+
+/// Removes one certification of the organisation; false when it has no such certification.
+pub async fn remove_certification(
+    conn: &impl sea_orm::ConnectionTrait,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    use super::entity::certification as c;
+    let result = c::Entity::delete_many()
+        .filter(c::Column::Id.eq(id))
+        .filter(c::Column::OrganizationId.eq(organization_id))
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

@@ -139,6 +139,40 @@ on_both_databases! {
         let detail = admin.get(&format!("/partners/{kessler}")).await.text().await.unwrap();
         assert!(detail.contains("<h1>Kessler IT</h1>") && detail.contains("DE123456789"));
 
+        // Markets, capabilities, address and certifications.
+        admin
+            .post_form(&format!("/partners/{kessler}/edit"), &[
+                ("name", "Kessler IT"), ("legal_name", "Kessler IT Solutions GmbH"), ("country", "DE"),
+                ("address", "Hafenstraße 4\n20457 Hamburg"), ("markets", "Germany, Denmark"),
+                ("capabilities", "Installation, Managed Wi-Fi"),
+            ])
+            .await;
+        let bad_date = admin
+            .post_form(&format!("/partners/{kessler}/certifications"), &[("name", "Wi-Fi Expert"), ("issuer", "Northwind Networks"), ("valid_until", "30.06.2027")])
+            .await;
+        let page = admin.get(bad_date.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+        assert!(page.contains("is not a date; use YYYY-MM-DD"), "{page}");
+        for (name, until) in [("Wi-Fi Expert", "2099-06-30"), ("Switching Associate", "2020-01-31")] {
+            let added = admin
+                .post_form(&format!("/partners/{kessler}/certifications"), &[("name", name), ("issuer", "Northwind Networks"), ("valid_until", until)])
+                .await;
+            assert_eq!(added.status(), 303);
+        }
+        let detail = admin.get(&format!("/partners/{kessler}")).await.text().await.unwrap();
+        assert!(detail.contains("<span class=\"chip\">Denmark</span>"), "{detail}");
+        assert!(detail.contains("Hafenstraße 4"));
+        assert!(detail.contains("badge-red\">expired") && detail.contains("badge-green\">valid"), "{detail}");
+        let certificate = detail
+            .split("/certifications/")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap()
+            .to_owned();
+        let removed = admin.post_form(&format!("/partners/{kessler}/certifications/{certificate}/remove"), &[]).await;
+        assert_eq!(removed.status(), 303);
+        let detail = admin.get(&format!("/partners/{kessler}")).await.text().await.unwrap();
+        assert_eq!(detail.matches("/remove\"").count(), 1, "one certification left");
+
         // The distributor sees its reseller but does not edit it.
         let distributor = app.signed_in("jana.weber@brightline.example").await;
         assert_eq!(distributor.get(&format!("/partners/{kessler}")).await.status(), 200);

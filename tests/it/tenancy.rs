@@ -153,6 +153,16 @@ const ROUTES: &[RouteCase] = &[
         "/organisation",
         Access::Requires(Permission::PartnersRead),
     ),
+    route(
+        "POST",
+        "/partners/{id}/certifications",
+        Access::Requires(Permission::ProfileWrite),
+    ),
+    route(
+        "POST",
+        "/partners/{id}/certifications/{certification_id}/remove",
+        Access::Requires(Permission::ProfileWrite),
+    ),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
@@ -270,6 +280,10 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
     };
     path.replace("{id}", &id)
         .replace("{staff_id}", &portico::platform::ids::new_id().to_string())
+        .replace(
+            "{certification_id}",
+            &portico::platform::ids::new_id().to_string(),
+        )
         .replace("{name}", "portico.css")
         .replace("{token}", &portico::platform::ids::random_token())
 }
