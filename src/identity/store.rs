@@ -108,3 +108,21 @@ pub async fn unassign_partner(
         .await
         .map(|r| r.rows_affected)
 }
+
+/// Display names of these users, by id (for timelines).
+pub async fn names_of(
+    db: &crate::platform::db::Db,
+    ids: &[Uuid],
+) -> Result<std::collections::BTreeMap<Uuid, String>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}

@@ -162,6 +162,7 @@ pub async fn list(
 }
 
 struct HistoryEntry {
+    who: String,
     when: String,
     when_exact: String,
     from: String,
@@ -246,10 +247,17 @@ pub async fn detail(
 ) -> AppResult<Response> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let partner = store::find_partner(&state.db, &scope, id).await?;
-    let history = store::status_history(&state.db, &partner)
-        .await?
+    let changes = store::status_history(&state.db, &partner).await?;
+    let actor_ids: Vec<Uuid> = changes.iter().filter_map(|c| c.actor_user_id).collect();
+    let actors = identity::store::names_of(&state.db, &actor_ids).await?;
+    let history = changes
         .into_iter()
         .map(|change| HistoryEntry {
+            // Changes recorded without a person (imports, the demo) are the program's own.
+            who: change
+                .actor_user_id
+                .and_then(|id| actors.get(&id).cloned())
+                .unwrap_or_else(|| state.instance.vendor_name.clone()),
             when: format_date(change.at),
             when_exact: change.at.to_string(),
             from: change.from_status.unwrap_or_else(|| "—".into()),

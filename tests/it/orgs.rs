@@ -194,6 +194,7 @@ on_both_databases! {
         admin.post_form(&format!("/partners/{atlas}/status"), &[("status", "suspended"), ("reason", "Unpaid invoices over 90 days")]).await;
         let page = admin.get(&format!("/partners/{atlas}")).await.text().await.unwrap();
         assert!(page.contains("badge-amber\">suspended"));
+        assert!(page.contains("Alex Morgan · <time"), "who changed it: {page}");
         assert!(page.contains("active → <strong>suspended</strong> · Unpaid invoices over 90 days"), "{page}");
 
         // Priya looks after Atlas from now on, and only then sees it.
