@@ -61,6 +61,62 @@ pub struct Entry {
     pub client_address: String,
 }
 
+impl Entry {
+    /// Something a signed-in user did in their organisation, from this client; name the object
+    /// with [`Entry::on`] and add what changed with [`Entry::with`].
+    pub fn by(scope: &Scope, client: &std::net::SocketAddr, action: &'static str) -> Entry {
+        Entry {
+            actor: Actor::of(scope),
+            organization_id: Some(scope.organization_id),
+            action,
+            object_type: "",
+            object_id: String::new(),
+            detail: json!({}),
+            client_address: client.ip().to_string(),
+        }
+    }
+
+    /// Something done by or to an account that is not (yet) signed in: sign-in steps, password
+    /// resets, accepted invitations.
+    pub fn for_account(
+        user_id: Uuid,
+        email: &str,
+        organization_id: Uuid,
+        action: &'static str,
+        client_address: String,
+    ) -> Entry {
+        Entry {
+            actor: Actor {
+                user_id: Some(user_id),
+                label: email.to_owned(),
+            },
+            organization_id: Some(organization_id),
+            action,
+            object_type: "user",
+            object_id: user_id.to_string(),
+            detail: json!({}),
+            client_address,
+        }
+    }
+
+    pub fn on(mut self, object_type: &'static str, object_id: impl ToString) -> Entry {
+        self.object_type = object_type;
+        self.object_id = object_id.to_string();
+        self
+    }
+
+    /// The organisation whose data it concerns, when not the actor's own.
+    pub fn concerning(mut self, organization_id: Uuid) -> Entry {
+        self.organization_id = Some(organization_id);
+        self
+    }
+
+    pub fn with(mut self, detail: serde_json::Value) -> Entry {
+        self.detail = detail;
+        self
+    }
+}
+
 /// Appends `entry` inside the caller's transaction, after the current head of the chain.
 pub async fn record(txn: &DatabaseTransaction, entry: Entry) -> Result<(), DbErr> {
     let backend = txn.get_database_backend();

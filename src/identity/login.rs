@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use ::time::Duration;
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use sea_orm::{
@@ -123,22 +123,19 @@ pub async fn submit(
         }
     };
     let Some(account) = account.filter(|_| verified) else {
-        audit::record_alone(
-            &state.db,
-            Entry {
-                actor: Actor {
-                    user_id: None,
-                    label: email.chars().take(200).collect(),
-                },
-                organization_id: None,
-                action: "login.failed",
-                object_type: "user",
-                object_id: String::new(),
-                detail: json!({}),
-                client_address,
+        let failed = Entry {
+            actor: Actor {
+                user_id: None,
+                label: email.chars().take(200).collect(),
             },
-        )
-        .await?;
+            organization_id: None,
+            action: "login.failed",
+            object_type: "user",
+            object_id: String::new(),
+            detail: json!({}),
+            client_address,
+        };
+        audit::record_alone(&state.db, failed).await?;
         return refuse(
             "That e-mail and password do not match an active account. Check both and try again."
                 .into(),
@@ -157,7 +154,7 @@ pub async fn submit(
         .await?;
         txn.commit().await?;
         let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        return Ok(with_session_cookie(
+        return Ok(session::with_cookie(
             &state,
             Redirect::to(&format!("/login/second-factor?next={next}")).into_response(),
             &token,
@@ -167,28 +164,13 @@ pub async fn submit(
 }
 
 fn login_entry(account: &user::Model, action: &'static str, client_address: String) -> Entry {
-    Entry {
-        actor: Actor {
-            user_id: Some(account.id),
-            label: account.email.clone(),
-        },
-        organization_id: Some(account.organization_id),
+    Entry::for_account(
+        account.id,
+        &account.email,
+        account.organization_id,
         action,
-        object_type: "user",
-        object_id: account.id.to_string(),
-        detail: json!({}),
         client_address,
-    }
-}
-
-fn with_session_cookie(state: &AppState, mut response: Response, token: &str) -> Response {
-    let secure = state.config.base_url.starts_with("https://");
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&session::cookie_value(token, secure))
-            .expect("hex tokens are valid header text"),
-    );
-    response
+    )
 }
 
 /// Opens the full session (a new id: never the one that waited for the second factor) and
@@ -218,7 +200,7 @@ async fn complete_sign_in(
     )
     .await?;
     txn.commit().await?;
-    Ok(with_session_cookie(
+    Ok(session::with_cookie(
         state,
         Redirect::to(next).into_response(),
         &token,
@@ -290,9 +272,8 @@ pub async fn second_factor_submit(
         );
     }
     let Some(step) = second_factor::accepts(&account, &form.code) else {
-        let mut entry = login_entry(&account, "login.failed", client_address);
-        entry.actor.label = account.email.clone();
-        entry.detail = json!({ "stage": "second_factor" });
+        let entry = login_entry(&account, "login.failed", client_address)
+            .with(json!({ "stage": "second_factor" }));
         audit::record_alone(&state.db, entry).await?;
         return refuse(
             "That code is not right. Codes change every 30 seconds: type the one your app shows now."
@@ -336,13 +317,10 @@ pub async fn sign_out(
         }
         txn.commit().await?;
     }
-    let mut response = Redirect::to("/login?signed_out=1").into_response();
-    let secure = state.config.base_url.starts_with("https://");
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&session::clearing_cookie(secure)).expect("static cookie text"),
-    );
-    Ok(response)
+    Ok(session::without_cookie(
+        &state,
+        Redirect::to("/login?signed_out=1").into_response(),
+    ))
 }
 
 /// Minutes to wait before the next attempt, when recent failures for this address or from this

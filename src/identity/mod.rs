@@ -8,6 +8,7 @@
 pub mod entity;
 mod login;
 pub mod password;
+pub mod policy;
 mod profile;
 mod recovery;
 mod roles;
@@ -36,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/profile/two-factor/disable", post(second_factor::disable))
         .route("/admin/roles", get(roles::page))
         .route(
+            "/admin/roles/{role}/second-factor",
+            post(roles::set_second_factor_policy),
+        )
+        .route(
             "/password/forgot",
             get(recovery::forgot_form).post(recovery::forgot_submit),
         )
@@ -57,6 +62,10 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/deactivate", post(users::deactivate))
         .route("/users/{id}/reactivate", post(users::reactivate))
         .route("/users/{id}/role", post(users::change_role))
+        .route(
+            "/users/{id}/reset-second-factor",
+            post(users::reset_second_factor),
+        )
         .route(
             "/invitation/{token}",
             get(users::accept_form).post(users::accept),

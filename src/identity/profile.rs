@@ -15,7 +15,7 @@ use super::entity::user;
 use super::password::{self, Password};
 use super::session::{self, SessionId};
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::Scope;
 use crate::platform::web::{Chrome, PageContext, render};
@@ -84,29 +84,6 @@ fn done(message: &str) -> Response {
     Redirect::to(&format!("/profile?done={message}")).into_response()
 }
 
-async fn record(
-    txn: &sea_orm::DatabaseTransaction,
-    scope: &Scope,
-    client: &SocketAddr,
-    action: &'static str,
-    detail: serde_json::Value,
-) -> AppResult<()> {
-    audit::record(
-        txn,
-        Entry {
-            actor: Actor::of(scope),
-            organization_id: Some(scope.organization_id),
-            action,
-            object_type: "user",
-            object_id: scope.user_id.to_string(),
-            detail,
-            client_address: client.ip().to_string(),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct NameForm {
@@ -138,14 +115,10 @@ pub async fn rename(
     }
     .update(&txn)
     .await?;
-    record(
-        &txn,
-        &scope,
-        &client,
-        "user.renamed",
-        json!({ "from": before.display_name, "to": name }),
-    )
-    .await?;
+    let entry = Entry::by(&scope, &client, "user.renamed")
+        .on("user", scope.user_id)
+        .with(json!({ "from": before.display_name, "to": name }));
+    audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(done("Your name is saved."))
 }
@@ -193,14 +166,10 @@ pub async fn change_password(
     .await?;
     // Other devices signed in with the old password are signed out; this one stays.
     let ended = session::end_all_except(&txn, account.id, &session_id.0.0).await?;
-    record(
-        &txn,
-        &scope,
-        &client,
-        "password.changed",
-        json!({ "other_sessions_ended": ended }),
-    )
-    .await?;
+    let entry = Entry::by(&scope, &client, "password.changed")
+        .on("user", scope.user_id)
+        .with(json!({ "other_sessions_ended": ended }));
+    audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(done(
         "Your password is changed. Other devices were signed out.",
@@ -215,21 +184,13 @@ pub async fn sign_out_everywhere(
     scope.require_own_account_change()?;
     let txn = state.db.begin().await?;
     let ended = session::end_all(&txn, scope.user_id).await?;
-    record(
-        &txn,
-        &scope,
-        &client,
-        "logout.everywhere",
-        json!({ "sessions_ended": ended }),
-    )
-    .await?;
+    let entry = Entry::by(&scope, &client, "logout.everywhere")
+        .on("user", scope.user_id)
+        .with(json!({ "sessions_ended": ended }));
+    audit::record(&txn, entry).await?;
     txn.commit().await?;
-    let secure = state.config.base_url.starts_with("https://");
-    let mut response = Redirect::to("/login?signed_out=1").into_response();
-    response.headers_mut().append(
-        axum::http::header::SET_COOKIE,
-        axum::http::HeaderValue::from_str(&session::clearing_cookie(secure))
-            .expect("static cookie text"),
-    );
-    Ok(response)
+    Ok(session::without_cookie(
+        &state,
+        Redirect::to("/login?signed_out=1").into_response(),
+    ))
 }

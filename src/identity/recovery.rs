@@ -238,22 +238,14 @@ pub async fn reset_submit(
     tokens::use_up(&txn, &token_row).await?;
     // Whoever knew the old password is signed out everywhere.
     session::end_all(&txn, account.id).await?;
-    audit::record(
-        &txn,
-        Entry {
-            actor: Actor {
-                user_id: Some(account.id),
-                label: account.email.clone(),
-            },
-            organization_id: Some(account.organization_id),
-            action: "password.reset",
-            object_type: "user",
-            object_id: account.id.to_string(),
-            detail: json!({}),
-            client_address: client.ip().to_string(),
-        },
-    )
-    .await?;
+    let entry = Entry::for_account(
+        account.id,
+        &account.email,
+        account.organization_id,
+        "password.reset",
+        client.ip().to_string(),
+    );
+    audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(Redirect::to("/login?password_changed=1").into_response())
 }

@@ -1,6 +1,6 @@
 //! Two-factor sign-in with time-based one-time codes (RFC 6238, any authenticator app). A code
-//! works once: the last accepted time step is stored. Vendor administrators must use it
-//! (`Role::requires_second_factor`); everyone else may turn it on from their profile.
+//! works once: the last accepted time step is stored. Vendor administrators must use it, admins
+//! may require it of other roles (`policy`); everyone else may turn it on from their profile.
 
 use std::net::SocketAddr;
 
@@ -13,13 +13,12 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait, TransactionTrait};
 use serde::Deserialize;
-use serde_json::json;
 use totp_rs::{Builder, Secret, Totp};
 use uuid::Uuid;
 
 use super::entity::user;
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::platform::db::Db;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::Scope;
@@ -142,7 +141,7 @@ async fn show(
     render(&TwoFactorPage {
         chrome: Chrome::new(&state.instance, context),
         enabled,
-        required: scope.role.requires_second_factor(),
+        required: super::policy::second_factor_required(&state.db, scope.role).await?,
         qr_svg,
         key_groups,
         error,
@@ -173,28 +172,6 @@ pub struct CodeForm {
     code: String,
 }
 
-async fn record(
-    txn: &sea_orm::DatabaseTransaction,
-    scope: &Scope,
-    client: &SocketAddr,
-    action: &'static str,
-) -> AppResult<()> {
-    audit::record(
-        txn,
-        Entry {
-            actor: Actor::of(scope),
-            organization_id: Some(scope.organization_id),
-            action,
-            object_type: "user",
-            object_id: scope.user_id.to_string(),
-            detail: json!({}),
-            client_address: client.ip().to_string(),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 pub async fn enable(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -223,7 +200,11 @@ pub async fn enable(
     }
     .update(&txn)
     .await?;
-    record(&txn, &scope, &client, "second_factor.enabled").await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "second_factor.enabled").on("user", scope.user_id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Redirect::to("/profile/two-factor?done=1").into_response())
 }
@@ -236,7 +217,7 @@ pub async fn disable(
     Form(form): Form<CodeForm>,
 ) -> AppResult<Response> {
     scope.require_own_account_change()?;
-    if scope.role.requires_second_factor() {
+    if super::policy::second_factor_required(&state.db, scope.role).await? {
         return Err(AppError::Forbidden);
     }
     let account = account_of(&state.db, &scope).await?;
@@ -254,7 +235,11 @@ pub async fn disable(
     }
     .update(&txn)
     .await?;
-    record(&txn, &scope, &client, "second_factor.disabled").await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "second_factor.disabled").on("user", scope.user_id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(Redirect::to("/profile/two-factor").into_response())
 }

@@ -78,12 +78,25 @@ pub async fn end_all(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, 
         .map(|r| r.rows_affected)
 }
 
-pub fn cookie_value(token: &str, secure: bool) -> String {
-    set_cookie(COOKIE, token, secure, None)
+fn clearing_cookie(secure: bool) -> String {
+    set_cookie(COOKIE, "", secure, Some(0))
 }
 
-pub fn clearing_cookie(secure: bool) -> String {
-    set_cookie(COOKIE, "", secure, Some(0))
+/// Gives the browser the session's cookie with this response.
+pub fn with_cookie(state: &AppState, mut response: Response, token: &str) -> Response {
+    let secure = state.config.base_url.starts_with("https://");
+    let value = HeaderValue::from_str(&set_cookie(COOKIE, token, secure, None))
+        .expect("hex tokens are valid header text");
+    response.headers_mut().append(header::SET_COOKIE, value);
+    response
+}
+
+/// Removes the session cookie from the browser with this response.
+pub fn without_cookie(state: &AppState, mut response: Response) -> Response {
+    let secure = state.config.base_url.starts_with("https://");
+    let value = HeaderValue::from_str(&clearing_cookie(secure)).expect("static cookie text");
+    response.headers_mut().append(header::SET_COOKIE, value);
+    response
 }
 
 /// A session whose password step passed and whose second factor is still owed.
@@ -143,12 +156,8 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
             next.run(request).await
         }
         Ok(Resolved::Nobody) => {
-            let mut response = next.run(request).await;
-            let secure = state.config.base_url.starts_with("https://");
-            if let Ok(value) = HeaderValue::from_str(&clearing_cookie(secure)) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
+            let response = next.run(request).await;
+            without_cookie(&state, response)
         }
         Err(error) => AppError::from(error).into_response(),
     }
@@ -192,7 +201,8 @@ async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
     if now - found.last_seen_at >= TOUCH_INTERVAL {
         touch(db, &id, now).await?;
     }
-    let must_set_up_second_factor = role.requires_second_factor() && account.totp_secret.is_none();
+    let must_set_up_second_factor =
+        account.totp_secret.is_none() && super::policy::second_factor_required(db, role).await?;
     let may_view_as = role.reach(Permission::UsersViewAs).is_some() && !must_set_up_second_factor;
     if let Some(viewed_id) = found.view_as_user_id.filter(|_| may_view_as)
         && let Some(resolved) = view_as(db, viewed_id, &account).await?

@@ -10,8 +10,8 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+    TransactionTrait,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -22,7 +22,7 @@ use super::recovery::{LinkExpiredPage, NewPasswordForm, SetPasswordPage, check_n
 use super::session;
 use super::tokens::{self, Purpose};
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::mail::{self, Mail};
 use crate::platform::scope::{Permission, Role, Scope};
@@ -40,6 +40,7 @@ struct UserRow {
     last_sign_in: String,
     /// The viewer may change this account (not their own, not above their role).
     manageable: bool,
+    second_factor: bool,
 }
 
 struct RoleOption {
@@ -121,6 +122,7 @@ async fn page(
                 email: account.email,
                 role: role.map_or("Unknown role", Role::label),
                 status_tone: status_tone(&account.status),
+                second_factor: account.totp_secret.is_some(),
                 status: account.status,
                 last_sign_in: account
                     .last_login_at
@@ -299,13 +301,11 @@ pub async fn invite(
         },
     )
     .await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        "user.invited",
-        invited.id,
-        json!({ "email": email, "role": role.key() }),
+        Entry::by(&scope, &client, "user.invited")
+            .on("user", invited.id)
+            .with(json!({ "email": email, "role": role.key() })),
     )
     .await?;
     txn.commit().await?;
@@ -313,30 +313,6 @@ pub async fn invite(
     let done = format!("Invitation sent to {email}. The link in it works for 7 days.");
     let done: String = form_urlencoded::byte_serialize(done.as_bytes()).collect();
     Ok(Redirect::to(&format!("/users?done={done}")).into_response())
-}
-
-async fn record(
-    txn: &DatabaseTransaction,
-    scope: &Scope,
-    client: &SocketAddr,
-    action: &'static str,
-    user_id: Uuid,
-    detail: serde_json::Value,
-) -> AppResult<()> {
-    audit::record(
-        txn,
-        Entry {
-            actor: Actor::of(scope),
-            organization_id: Some(scope.organization_id),
-            action,
-            object_type: "user",
-            object_id: user_id.to_string(),
-            detail,
-            client_address: client.ip().to_string(),
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// A colleague the viewer may manage, or 404 (another organisation, or unknown) / 403 (their
@@ -377,13 +353,11 @@ pub async fn deactivate(
     .update(&txn)
     .await?;
     let ended = session::end_all(&txn, account.id).await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        "user.deactivated",
-        account.id,
-        json!({ "from": account.status, "sessions_ended": ended }),
+        Entry::by(&scope, &client, "user.deactivated")
+            .on("user", account.id)
+            .with(json!({ "from": account.status, "sessions_ended": ended })),
     )
     .await?;
     txn.commit().await?;
@@ -414,13 +388,11 @@ pub async fn reactivate(
     }
     .update(&txn)
     .await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        "user.reactivated",
-        account.id,
-        json!({ "from": account.status, "to": status }),
+        Entry::by(&scope, &client, "user.reactivated")
+            .on("user", account.id)
+            .with(json!({ "from": account.status, "to": status })),
     )
     .await?;
     txn.commit().await?;
@@ -453,13 +425,11 @@ pub async fn change_role(
     }
     .update(&txn)
     .await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        "user.role_changed",
-        account.id,
-        json!({ "from": account.role, "to": role.key() }),
+        Entry::by(&scope, &client, "user.role_changed")
+            .on("user", account.id)
+            .with(json!({ "from": account.role, "to": role.key() })),
     )
     .await?;
     txn.commit().await?;
@@ -467,6 +437,39 @@ pub async fn change_role(
         "{} is now {}.",
         account.display_name,
         role.label()
+    )))
+}
+
+/// Clears a colleague's second factor (a lost phone); they set it up again at next sign-in if
+/// their role requires it. Their sessions end.
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let account = manageable_user(&state, &scope, &id).await?;
+    let txn = state.db.begin().await?;
+    user::ActiveModel {
+        id: Set(account.id),
+        totp_secret: Set(None),
+        totp_pending_secret: Set(None),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let ended = session::end_all(&txn, account.id).await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "second_factor.reset")
+            .on("user", account.id)
+            .with(json!({ "sessions_ended": ended })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(done(format!(
+        "Two-factor sign-in of {} is reset; they set it up again with their password.",
+        account.display_name
     )))
 }
 
@@ -549,31 +552,20 @@ pub async fn accept(
     .await?;
     tokens::use_up(&txn, &token_row).await?;
     let session_token = session::start(&txn, account.id, &client.ip().to_string(), false).await?;
-    audit::record(
-        &txn,
-        Entry {
-            actor: Actor {
-                user_id: Some(account.id),
-                label: account.email.clone(),
-            },
-            organization_id: Some(account.organization_id),
-            action: "user.invitation_accepted",
-            object_type: "user",
-            object_id: account.id.to_string(),
-            detail: json!({}),
-            client_address: client.ip().to_string(),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    let secure = state.config.base_url.starts_with("https://");
-    let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(
-        axum::http::header::SET_COOKIE,
-        axum::http::HeaderValue::from_str(&session::cookie_value(&session_token, secure))
-            .expect("hex tokens are valid header text"),
+    let entry = Entry::for_account(
+        account.id,
+        &account.email,
+        account.organization_id,
+        "user.invitation_accepted",
+        client.ip().to_string(),
     );
-    Ok(response)
+    audit::record(&txn, entry).await?;
+    txn.commit().await?;
+    Ok(session::with_cookie(
+        &state,
+        Redirect::to("/").into_response(),
+        &session_token,
+    ))
 }
 
 #[cfg(test)]

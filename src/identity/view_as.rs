@@ -36,19 +36,11 @@ pub async fn start(
         .ok_or(AppError::NotFound)?;
     let txn = state.db.begin().await?;
     session::set_view_as(&txn, &session_id.0, Some(viewed.id)).await?;
-    audit::record(
-        &txn,
-        Entry {
-            actor: Actor::of(&scope),
-            organization_id: Some(viewed.organization_id),
-            action: "view_as.started",
-            object_type: "user",
-            object_id: viewed.id.to_string(),
-            detail: json!({ "viewed": viewed.email }),
-            client_address: client.ip().to_string(),
-        },
-    )
-    .await?;
+    let entry = Entry::by(&scope, &client, "view_as.started")
+        .concerning(viewed.organization_id)
+        .on("user", viewed.id)
+        .with(json!({ "viewed": viewed.email }));
+    audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(Redirect::to("/").into_response())
 }

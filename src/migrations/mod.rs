@@ -9,6 +9,7 @@ mod m0003_mail_and_tokens;
 mod m0004_second_factor;
 mod m0005_view_as;
 mod m0006_profile_details;
+mod m0007_role_policy;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_second_factor::Migration),
             Box::new(m0005_view_as::Migration),
             Box::new(m0006_profile_details::Migration),
+            Box::new(m0007_role_policy::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::model::{CertificationForm, ProfileForm, next_statuses};
 use super::store::{self, Organization};
 use crate::AppState;
-use crate::audit::{self, Actor, Entry};
+use crate::audit::{self, Entry};
 use crate::identity::store as people;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::{Permission, Scope};
@@ -41,28 +41,18 @@ async fn partner_for(
     Ok(partner)
 }
 
-async fn record(
-    txn: &DatabaseTransaction,
+/// What the caller did to this partner.
+fn entry(
     scope: &Scope,
     client: &SocketAddr,
     partner: &Organization,
     action: &'static str,
     detail: serde_json::Value,
-) -> AppResult<()> {
-    audit::record(
-        txn,
-        Entry {
-            actor: Actor::of(scope),
-            organization_id: Some(partner.id),
-            action,
-            object_type: "organization",
-            object_id: partner.id.to_string(),
-            detail,
-            client_address: client.ip().to_string(),
-        },
-    )
-    .await?;
-    Ok(())
+) -> Entry {
+    Entry::by(scope, client, action)
+        .concerning(partner.id)
+        .on("organization", partner.id)
+        .with(detail)
 }
 
 fn back_to(partner: &Organization, message: &str) -> Response {
@@ -133,13 +123,15 @@ pub async fn edit_submit(
             .iter()
             .map(|(field, from, to)| ((*field).to_owned(), json!({ "from": from, "to": to })))
             .collect();
-        record(
+        audit::record(
             &txn,
-            &scope,
-            &client,
-            &partner,
-            "organization.profile_changed",
-            detail.into(),
+            entry(
+                &scope,
+                &client,
+                &partner,
+                "organization.profile_changed",
+                detail.into(),
+            ),
         )
         .await?;
     }
@@ -179,13 +171,15 @@ pub async fn change_status(
     }
     let txn = state.db.begin().await?;
     store::change_status(&txn, &partner, to, reason, scope.user_id).await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        &partner,
-        "organization.status_changed",
-        json!({ "from": partner.status, "to": to, "reason": reason }),
+        entry(
+            &scope,
+            &client,
+            &partner,
+            "organization.status_changed",
+            json!({ "from": partner.status, "to": to, "reason": reason }),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -225,13 +219,15 @@ pub async fn assign_manager(
     }
     let txn = state.db.begin().await?;
     people::assign_partner(&txn, manager.id, partner.id).await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        &partner,
-        "organization.manager_assigned",
-        json!({ "manager": manager.email }),
+        entry(
+            &scope,
+            &client,
+            &partner,
+            "organization.manager_assigned",
+            json!({ "manager": manager.email }),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -256,13 +252,15 @@ pub async fn unassign_manager(
         .ok_or(AppError::NotFound)?;
     let txn = state.db.begin().await?;
     people::unassign_partner(&txn, manager.id, partner.id).await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        &partner,
-        "organization.manager_unassigned",
-        json!({ "manager": manager.email }),
+        entry(
+            &scope,
+            &client,
+            &partner,
+            "organization.manager_unassigned",
+            json!({ "manager": manager.email }),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -292,13 +290,15 @@ pub async fn set_descendants_visible(
     let visible = form.visible == "yes";
     let txn = state.db.begin().await?;
     store::set_descendants_visible(&txn, partner.id, visible).await?;
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        &partner,
-        "organization.descendants_visibility_changed",
-        json!({ "from": partner.descendants_visible, "to": visible }),
+        entry(
+            &scope,
+            &client,
+            &partner,
+            "organization.descendants_visibility_changed",
+            json!({ "from": partner.descendants_visible, "to": visible }),
+        ),
     )
     .await?;
     txn.commit().await?;
@@ -324,7 +324,7 @@ pub async fn add_certification(
     };
     let txn = state.db.begin().await?;
     let added = store::add_certification(&txn, partner.id, &certification).await?;
-    record(&txn, &scope, &client, &partner, "organization.certification_added", json!({ "certification": added.id, "name": added.name, "issuer": added.issuer, "valid_until": added.valid_until.map(|d| d.to_string()) })).await?;
+    audit::record(&txn, entry(&scope, &client, &partner, "organization.certification_added", json!({ "certification": added.id, "name": added.name, "issuer": added.issuer, "valid_until": added.valid_until.map(|d| d.to_string()) }))).await?;
     txn.commit().await?;
     Ok(back_to(
         &partner,
@@ -344,13 +344,15 @@ pub async fn remove_certification(
     if !store::remove_certification(&txn, partner.id, certification_id).await? {
         return Err(AppError::NotFound);
     }
-    record(
+    audit::record(
         &txn,
-        &scope,
-        &client,
-        &partner,
-        "organization.certification_removed",
-        json!({ "certification": certification_id }),
+        entry(
+            &scope,
+            &client,
+            &partner,
+            "organization.certification_removed",
+            json!({ "certification": certification_id }),
+        ),
     )
     .await?;
     txn.commit().await?;

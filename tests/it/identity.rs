@@ -382,6 +382,43 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn admins_require_the_second_factor_per_role_and_reset_lost_ones(app) {
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in(ADMIN).await;
+        let required = admin.post_form("/admin/roles/partner_finance/second-factor", &[("required", "yes")]).await;
+        assert_eq!(required.status(), 303);
+        let roles = admin.get(required.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+        assert!(roles.contains("Two-factor sign-in is now required for Finance (partner)."), "{roles}");
+        assert_eq!(
+            admin.post_form("/admin/roles/admin/second-factor", &[("required", "no")]).await.status(),
+            403,
+            "administrators always need it"
+        );
+
+        let eva = app.signed_in("eva.hoffmann@brightline.example").await;
+        let sent = eva.get("/").await;
+        assert_eq!(sent.headers()["location"], "/profile/two-factor");
+        admin.post_form("/admin/roles/partner_finance/second-factor", &[("required", "no")]).await;
+        assert_eq!(eva.get("/").await.status(), 200);
+
+        // Lukas loses his phone; his partner admin resets his second factor.
+        let lukas = app.signed_in(SALES).await;
+        lukas.get("/profile/two-factor").await;
+        let account = user::Entity::find().filter(user::Column::Email.eq(SALES)).one(&app.pool).await.unwrap().unwrap();
+        let code = portico::identity::second_factor::current_code(account.totp_pending_secret.as_deref().unwrap()).unwrap();
+        lukas.post_form("/profile/two-factor/enable", &[("code", &code)]).await;
+        let jana = app.signed_in("jana.weber@brightline.example").await;
+        let reset = jana.post_form(&format!("/users/{}/reset-second-factor", account.id), &[]).await;
+        assert_eq!(reset.status(), 303);
+        let after = user::Entity::find_by_id(account.id).one(&app.pool).await.unwrap().unwrap();
+        assert!(after.totp_secret.is_none());
+        assert_eq!(lukas.get("/profile").await.status(), 303, "signed out");
+        let again = app.visitor().post_form("/login", &[("email", SALES), ("password", portico::demo::DEMO_PASSWORD)]).await;
+        assert_eq!(again.headers()["location"], "/", "no second factor asked any more");
+    }
+}
+
 #[tokio::test]
 async fn audit_verify_names_the_row_that_was_altered_or_removed() {
     use crate::helpers::{Backend, TestApp};

@@ -163,6 +163,16 @@ const ROUTES: &[RouteCase] = &[
         "/partners/{id}/certifications/{certification_id}/remove",
         Access::Requires(Permission::ProfileWrite),
     ),
+    route(
+        "POST",
+        "/admin/roles/{role}/second-factor",
+        Access::Requires(Permission::SettingsManage),
+    ),
+    route(
+        "POST",
+        "/users/{id}/reset-second-factor",
+        Access::Requires(Permission::UsersManage),
+    ),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
