@@ -246,11 +246,16 @@ impl TestApp {
         visitor
     }
 
-    /// Sends the shutdown signal and waits for the server to finish.
-    pub async fn shut_down(mut self) -> anyhow::Result<()> {
+    /// Sends the shutdown signal, as SIGTERM would, without waiting.
+    pub fn begin_shutdown(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+
+    /// Sends the shutdown signal and waits for the server to finish.
+    pub async fn shut_down(mut self) -> anyhow::Result<()> {
+        self.begin_shutdown();
         match self.server.take() {
             Some(server) => server.await?,
             None => Ok(()),
