@@ -14,6 +14,7 @@ mod recovery;
 mod roles;
 pub mod second_factor;
 pub mod session;
+mod staff;
 pub mod store;
 pub mod tokens;
 mod users;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/profile/two-factor/enable", post(second_factor::enable))
         .route("/profile/two-factor/disable", post(second_factor::disable))
         .route("/admin/roles", get(roles::page))
+        .route("/admin/staff", get(staff::page))
         .route(
             "/admin/roles/{role}/second-factor",
             post(roles::set_second_factor_policy),

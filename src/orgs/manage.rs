@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::{CertificationForm, ProfileForm, next_statuses};
+use super::model::{CertificationForm, ClassificationForm, ProfileForm, next_statuses};
 use super::store::{self, Organization};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -357,6 +357,36 @@ pub async fn remove_certification(
     .await?;
     txn.commit().await?;
     Ok(back_to(&partner, "Certification removed."))
+}
+
+pub async fn classify(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ClassificationForm>,
+) -> AppResult<Response> {
+    let partner = partner_for(&state, &scope, &id, Permission::PartnersManage).await?;
+    let (partner_type, tier) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(message) => return Ok(back_to(&partner, &message)),
+    };
+    let txn = state.db.begin().await?;
+    store::classify(&txn, partner.id, &partner_type, &tier).await?;
+    let detail = json!({
+        "type": { "from": partner.partner_type, "to": partner_type },
+        "tier": { "from": partner.tier, "to": tier },
+    });
+    audit::record(
+        &txn,
+        entry(&scope, &client, &partner, "organization.classified", detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &partner,
+        &format!("{} is now a {tier} {partner_type}.", partner.name),
+    ))
 }
 
 /// `/organisation`: a partner user's own organisation page.

@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
             get(manage::edit_form).post(manage::edit_submit),
         )
         .route("/partners/{id}/status", post(manage::change_status))
+        .route("/partners/{id}/classification", post(manage::classify))
         .route("/partners/{id}/managers", post(manage::assign_manager))
         .route(
             "/partners/{id}/managers/{staff_id}/remove",

@@ -11,6 +11,40 @@ pub fn next_statuses(status: &str) -> &'static [&'static str] {
     }
 }
 
+pub const PARTNER_TYPES: [&str; 5] = [
+    "distributor",
+    "reseller",
+    "referral",
+    "agency",
+    "integrator",
+];
+
+/// A partner's place in the program: its type and tier, set by the vendor.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ClassificationForm {
+    pub partner_type: String,
+    pub tier: String,
+}
+
+impl ClassificationForm {
+    /// (type, tier), or what is wrong.
+    pub fn parse(&self) -> Result<(String, String), String> {
+        let partner_type = self.partner_type.trim();
+        if !PARTNER_TYPES.contains(&partner_type) {
+            return Err(format!(
+                "Partner type must be one of: {}.",
+                PARTNER_TYPES.join(", ")
+            ));
+        }
+        let tier = self.tier.trim();
+        if tier.is_empty() || tier.chars().count() > 40 {
+            return Err("Tier: enter the tier's name, e.g. Gold (at most 40 characters).".into());
+        }
+        Ok((partner_type.to_owned(), tier.to_owned()))
+    }
+}
+
 /// A checked organisation profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {

@@ -61,13 +61,6 @@ struct ListPage {
     countries: Vec<String>,
 }
 
-const PARTNER_TYPES: [&str; 5] = [
-    "distributor",
-    "reseller",
-    "referral",
-    "agency",
-    "integrator",
-];
 const STATUSES: &[&str] = &[
     "applicant",
     "onboarding",
@@ -151,7 +144,7 @@ pub async fn list(
         rows,
         filter,
         filtered,
-        types: PARTNER_TYPES
+        types: super::model::PARTNER_TYPES
             .iter()
             .map(|t| (*t, partner_type_label(Some(t))))
             .collect(),
@@ -229,6 +222,7 @@ struct DetailPage {
     next_statuses: &'static [&'static str],
     managers: Vec<(Uuid, String)>,
     assignable: Vec<(Uuid, String)>,
+    partner_types: Vec<(&'static str, &'static str)>,
     flash: Option<String>,
 }
 
@@ -332,6 +326,10 @@ pub async fn detail(
         next_statuses: super::model::next_statuses(&partner.status),
         managers,
         assignable,
+        partner_types: super::model::PARTNER_TYPES
+            .iter()
+            .map(|t| (*t, partner_type_label(Some(t))))
+            .collect(),
         flash: query.done,
         partner,
     })

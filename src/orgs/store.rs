@@ -334,3 +334,39 @@ pub async fn remove_certification(
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// Sets the partner's type and tier.
+pub async fn classify(
+    conn: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+    partner_type: &str,
+    tier: &str,
+) -> Result<(), DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    organization::ActiveModel {
+        id: Set(id),
+        partner_type: Set(Some(partner_type.to_owned())),
+        tier: Set(Some(tier.to_owned())),
+        ..Default::default()
+    }
+    .update(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Names of partners by id, for views that list many partners.
+pub async fn names_of(
+    db: &Db,
+    ids: &[Uuid],
+) -> Result<std::collections::BTreeMap<Uuid, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect())
+}

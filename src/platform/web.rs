@@ -175,6 +175,12 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        label: "Staff",
+        href: "/admin/staff",
+        permission: Some(Permission::PartnersManage),
+        side: Some(Side::Vendor),
+    },
+    Section {
         label: "Mail outbox",
         href: "/admin/outbox",
         permission: Some(Permission::SettingsManage),

@@ -234,6 +234,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Home",
             "Partners",
             "Users",
+            "Staff",
             "Mail outbox",
             "Audit log",
             "Roles"

@@ -210,6 +210,17 @@ on_both_databases! {
         assert_eq!(removed.status(), 303);
         assert_eq!(priya.get(&format!("/partners/{atlas}")).await.status(), 404);
 
+        // Type and tier; the staff page shows who looks after whom.
+        let classified = admin.post_form(&format!("/partners/{atlas}/classification"), &[("partner_type", "distributor"), ("tier", "Platinum")]).await;
+        assert_eq!(classified.status(), 303);
+        let bad = admin.post_form(&format!("/partners/{atlas}/classification"), &[("partner_type", "wholesaler"), ("tier", "Gold")]).await;
+        let page = admin.get(bad.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+        assert!(page.contains("Partner type must be one of"), "{page}");
+        assert!(page.contains("Platinum tier"), "unchanged by the bad request");
+        let staff = admin.get("/admin/staff").await.text().await.unwrap();
+        assert!(staff.contains("Priya Shah") && staff.contains(">Brightline Distribution</a>"), "{staff}");
+        assert!(staff.contains("all partners"), "roles reaching all partners say so");
+
         // Granting a distributor the view of its resellers' data.
         let george = app.signed_in("george.hale@atlas-channel.example").await;
         let listed = |html: String| partner_names(&html).len();

@@ -173,6 +173,16 @@ const ROUTES: &[RouteCase] = &[
         "/users/{id}/reset-second-factor",
         Access::Requires(Permission::UsersManage),
     ),
+    route(
+        "POST",
+        "/partners/{id}/classification",
+        Access::Requires(Permission::PartnersManage),
+    ),
+    route(
+        "GET",
+        "/admin/staff",
+        Access::Requires(Permission::PartnersManage),
+    ),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
