@@ -30,6 +30,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Create a fresh demo program (in its own SQLite file unless PORTICO_DATABASE_URL is set),
     /// then serve it.
     Demo,
@@ -41,6 +46,26 @@ enum AuditCommand {
     Verify,
 }
 
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Invite a vendor administrator and print the invitation link (valid 7 days). On a new
+    /// deployment this also creates the vendor organisation.
+    Invite {
+        /// The administrator's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The administrator's name.
+        #[arg(long)]
+        name: String,
+        /// The vendor's legal name; needed once, when the deployment has no vendor yet.
+        #[arg(long)]
+        vendor_name: Option<String>,
+        /// The vendor's country (ISO 3166 two letters); needed with --vendor-name.
+        #[arg(long)]
+        vendor_country: Option<String>,
+    },
+}
+
 /// The SQLite file used when PORTICO_DATABASE_URL is unset.
 const DATABASE_FILE: &str = "portico.db";
 const DEMO_DATABASE_FILE: &str = "demo.db";
@@ -49,7 +74,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let database_file = match cli.command {
         Command::Demo => DEMO_DATABASE_FILE,
-        Command::Serve | Command::Migrate | Command::Audit { .. } => DATABASE_FILE,
+        Command::Serve | Command::Migrate | Command::Audit { .. } | Command::Admin { .. } => {
+            DATABASE_FILE
+        }
     };
     let config = match cli.settings.check(database_file) {
         Ok(config) => config,
@@ -110,6 +137,32 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     verification.rows_checked
                 ),
             }
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Invite {
+                    email,
+                    name,
+                    vendor_name,
+                    vendor_country,
+                },
+        } => {
+            let portal = Portal::open(config).await?;
+            let invitation = portico::identity::bootstrap::AdminInvitation {
+                email: &email,
+                name: &name,
+                vendor_name: vendor_name.as_deref(),
+                vendor_country: vendor_country.as_deref(),
+            };
+            let state = portal.state();
+            let link = portico::identity::bootstrap::invite_administrator(
+                &state.db,
+                &state.config.base_url,
+                invitation,
+            )
+            .await?;
+            println!("Invitation for {email} (administrator), valid for 7 days:\n{link}");
+            Ok(())
         }
         Command::Demo => {
             let logins = demo::prepare(&config.database).await?;

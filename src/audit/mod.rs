@@ -38,6 +38,14 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// An operator at the server's command line.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            label: "command line".into(),
+        }
+    }
+
     /// The signed-in user behind a request.
     pub fn of(scope: &Scope) -> Actor {
         Actor {

@@ -5,6 +5,7 @@
 //! database; sign-in answers alike for unknown and known addresses; every sign-in, failure and
 //! sign-out is audited.
 
+pub mod bootstrap;
 pub mod entity;
 mod login;
 pub mod password;

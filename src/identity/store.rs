@@ -126,3 +126,37 @@ pub async fn names_of(
         .map(|u| (u.id, u.display_name))
         .collect())
 }
+
+/// Creates an account that waits for its owner to accept the invitation; returns it with the
+/// token for the invitation link (`/invitation/{token}`).
+pub async fn invite_user(
+    conn: &impl ConnectionTrait,
+    organization_id: Uuid,
+    email: &str,
+    display_name: &str,
+    role: Role,
+    invited_by: Option<Uuid>,
+) -> Result<(User, String), DbErr> {
+    let invited = user::ActiveModel {
+        id: Set(ids::new_id()),
+        organization_id: Set(organization_id),
+        email: Set(email.trim().to_lowercase()),
+        display_name: Set(display_name.to_owned()),
+        password_hash: Set(None),
+        role: Set(role.key().to_owned()),
+        status: Set("invited".to_owned()),
+        created_at: Set(time::now()),
+        last_login_at: Set(None),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let token = super::tokens::issue(
+        conn,
+        invited.id,
+        super::tokens::Purpose::Invitation,
+        invited_by,
+    )
+    .await?;
+    Ok((invited, token))
+}

@@ -20,15 +20,16 @@ use uuid::Uuid;
 use super::entity::user;
 use super::recovery::{LinkExpiredPage, NewPasswordForm, SetPasswordPage, check_new_password};
 use super::session;
+use super::store;
 use super::tokens::{self, Purpose};
 use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::mail::{self, Mail};
 use crate::platform::scope::{Permission, Role, Scope};
+use crate::platform::time;
 use crate::platform::time::format_date;
 use crate::platform::web::{Chrome, PageContext, render};
-use crate::platform::{ids, time};
 
 struct UserRow {
     id: Uuid,
@@ -166,7 +167,7 @@ pub async fn list(
 }
 
 /// A plausible address: one `@`, something before it, a dotted domain after it, no spaces.
-fn parse_email(text: &str) -> Option<String> {
+pub(crate) fn parse_email(text: &str) -> Option<String> {
     let email = text.trim().to_lowercase();
     let (local, domain) = email.split_once('@')?;
     let plausible = !local.is_empty()
@@ -250,21 +251,15 @@ pub async fn invite(
 
     let viewer = context.viewer.as_ref().ok_or(AppError::NotFound)?;
     let txn = state.db.begin().await?;
-    let invited = user::ActiveModel {
-        id: Set(ids::new_id()),
-        organization_id: Set(scope.organization_id),
-        email: Set(email.clone()),
-        display_name: Set(name.to_owned()),
-        password_hash: Set(None),
-        role: Set(role.key().to_owned()),
-        status: Set("invited".to_owned()),
-        created_at: Set(time::now()),
-        last_login_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let (invited, token) = store::invite_user(
+        &txn,
+        scope.organization_id,
+        &email,
+        name,
+        role,
+        Some(scope.user_id),
+    )
     .await?;
-    let token = tokens::issue(&txn, invited.id, Purpose::Invitation, Some(scope.user_id)).await?;
     let link = format!("{}/invitation/{token}", state.config.base_url);
     let words = (
         name,

@@ -308,3 +308,48 @@ on_both_databases! {
         assert!(message.contains("/invitation/"), "the admin can read the mail");
     }
 }
+
+on_both_databases! {
+    async fn a_new_deployment_gets_its_first_administrator_from_the_command_line(app) {
+        use portico::identity::bootstrap::{AdminInvitation, invite_administrator};
+        let base_url = app.url("");
+        let missing_vendor = invite_administrator(
+            &app.pool,
+            &base_url,
+            AdminInvitation { email: "ops@vendor.example", name: "Ops", vendor_name: None, vendor_country: None },
+        )
+        .await
+        .unwrap_err();
+        assert!(missing_vendor.to_string().contains("--vendor-name"), "{missing_vendor}");
+
+        let link = invite_administrator(
+            &app.pool,
+            &base_url,
+            AdminInvitation {
+                email: "Ops@Vendor.example",
+                name: "Olga Ops",
+                vendor_name: Some("Vendor Ltd"),
+                vendor_country: Some("gb"),
+            },
+        )
+        .await
+        .unwrap();
+        let path = link.trim_start_matches(&base_url);
+        let visitor = app.visitor();
+        let accepted = visitor
+            .post_form(path, &[("password", NEW_PASSWORD), ("confirmation", NEW_PASSWORD)])
+            .await;
+        assert_eq!(accepted.status(), 303);
+        // Administrators must set up two-factor sign-in before anything else.
+        let first = visitor.get("/").await;
+        assert_eq!(first.headers()["location"], "/profile/two-factor");
+        let again = invite_administrator(
+            &app.pool,
+            &base_url,
+            AdminInvitation { email: "ops@vendor.example", name: "Olga", vendor_name: None, vendor_country: None },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(again.to_string(), "ops@vendor.example already has an account");
+    }
+}
