@@ -18,7 +18,7 @@ pub mod session;
 mod staff;
 pub mod store;
 pub mod tokens;
-mod users;
+pub(crate) mod users;
 mod view_as;
 
 use axum::Router;

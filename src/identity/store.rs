@@ -160,3 +160,14 @@ pub async fn invite_user(
     .await?;
     Ok((invited, token))
 }
+
+pub async fn find_by_email(
+    db: &crate::platform::db::Db,
+    email: &str,
+) -> Result<Option<User>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(db)
+        .await
+}

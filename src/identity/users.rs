@@ -260,42 +260,7 @@ pub async fn invite(
         Some(scope.user_id),
     )
     .await?;
-    let link = format!("{}/invitation/{token}", state.config.base_url);
-    let words = (
-        name,
-        viewer.display_name.as_str(),
-        viewer.organization_name.as_str(),
-        state.instance.program_name.as_str(),
-        role.label(),
-    );
-    mail::queue(
-        &txn,
-        Mail {
-            to: email.clone(),
-            subject: format!("{} invites you to {}", words.1, words.3),
-            text: InvitationText {
-                name: words.0,
-                inviter: words.1,
-                organization: words.2,
-                program: words.3,
-                role: words.4,
-                link: &link,
-            }
-            .render()
-            .map_err(anyhow::Error::from)?,
-            html: InvitationHtml {
-                name: words.0,
-                inviter: words.1,
-                organization: words.2,
-                program: words.3,
-                role: words.4,
-                link: &link,
-            }
-            .render()
-            .map_err(anyhow::Error::from)?,
-        },
-    )
-    .await?;
+    queue_invitation(&txn, &state, &invited, role, viewer, &token).await?;
     audit::record(
         &txn,
         Entry::by(&scope, &client, "user.invited")
@@ -308,6 +273,46 @@ pub async fn invite(
     let done = format!("Invitation sent to {email}. The link in it works for 7 days.");
     let done: String = form_urlencoded::byte_serialize(done.as_bytes()).collect();
     Ok(Redirect::to(&format!("/users?done={done}")).into_response())
+}
+
+/// Writes the invitation mail for `invited` to the outbox (sent after the transaction commits).
+pub(crate) async fn queue_invitation(
+    txn: &sea_orm::DatabaseTransaction,
+    state: &AppState,
+    invited: &user::Model,
+    role: Role,
+    inviter: &crate::platform::web::Viewer,
+    token: &str,
+) -> AppResult<()> {
+    let link = format!("{}/invitation/{token}", state.config.base_url);
+    let program = state.instance.program_name.as_str();
+    let text = InvitationText {
+        name: &invited.display_name,
+        inviter: &inviter.display_name,
+        organization: &inviter.organization_name,
+        program,
+        role: role.label(),
+        link: &link,
+    };
+    let html = InvitationHtml {
+        name: text.name,
+        inviter: text.inviter,
+        organization: text.organization,
+        program,
+        role: text.role,
+        link: &link,
+    };
+    mail::queue(
+        txn,
+        Mail {
+            to: invited.email.clone(),
+            subject: format!("{} invites you to {program}", inviter.display_name),
+            text: text.render().map_err(anyhow::Error::from)?,
+            html: html.render().map_err(anyhow::Error::from)?,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// A colleague the viewer may manage, or 404 (another organisation, or unknown) / 403 (their

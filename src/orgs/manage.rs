@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use askama::Template;
 use axum::Form;
+
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,7 +19,7 @@ use super::model::{CertificationForm, ClassificationForm, ProfileForm, next_stat
 use super::store::{self, Organization};
 use crate::AppState;
 use crate::audit::{self, Entry};
-use crate::identity::store as people;
+use crate::identity::{self, store as people};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::{Permission, Scope};
 use crate::platform::web::{Chrome, PageContext, render};
@@ -387,6 +388,209 @@ pub async fn classify(
         &partner,
         &format!("{} is now a {tier} {partner_type}.", partner.name),
     ))
+}
+
+/// A new partner as typed into the form.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NewPartnerForm {
+    name: String,
+    legal_name: String,
+    partner_type: String,
+    tier: String,
+    country: String,
+    parent_id: String,
+    admin_email: String,
+    admin_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "orgs/new.html")]
+struct NewPartnerPage {
+    chrome: Chrome,
+    form: NewPartnerForm,
+    errors: Vec<(&'static str, String)>,
+    parents: Vec<(Uuid, String)>,
+    types: Vec<(&'static str, &'static str)>,
+}
+
+async fn new_partner_page(
+    state: &AppState,
+    context: &PageContext,
+    scope: &Scope,
+    form: NewPartnerForm,
+    errors: Vec<(&'static str, String)>,
+) -> AppResult<Response> {
+    let parents = store::list_partners(&state.db, scope, &store::PartnerFilter::default())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(&NewPartnerPage {
+        chrome: Chrome::new(&state.instance, context),
+        form,
+        errors,
+        parents,
+        types: super::model::PARTNER_TYPES
+            .iter()
+            .map(|t| (*t, super::pages::partner_type_label(Some(t))))
+            .collect(),
+    })
+    .map(|page| (status, page).into_response())
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+) -> AppResult<Response> {
+    scope.require(Permission::PartnersManage)?;
+    let form = NewPartnerForm {
+        tier: "Registered".into(),
+        ..Default::default()
+    };
+    new_partner_page(&state, &context, &scope, form, Vec::new()).await
+}
+
+/// Adds a partner (onboarding), under the vendor or under another partner, and invites its
+/// first administrator when one is named.
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Form(form): Form<NewPartnerForm>,
+) -> AppResult<Response> {
+    let reach = scope.partners(Permission::PartnersManage)?;
+    let profile = ProfileForm {
+        name: form.name.clone(),
+        legal_name: form.legal_name.clone(),
+        country: form.country.clone(),
+        ..Default::default()
+    }
+    .parse();
+    let classification = ClassificationForm {
+        partner_type: form.partner_type.clone(),
+        tier: form.tier.clone(),
+    }
+    .parse();
+    let mut errors = match &profile {
+        Ok(_) => Vec::new(),
+        Err(errors) => errors.clone(),
+    };
+    if let Err(message) = &classification {
+        errors.push(("partner_type", message.clone()));
+    }
+    let parent_id = match form.parent_id.trim() {
+        "" => None,
+        text => match Uuid::parse_str(text).ok().filter(|id| reach.contains(*id)) {
+            Some(id) => Some(id),
+            None => {
+                errors.push((
+                    "parent_id",
+                    "Choose the parent from the list, or none.".into(),
+                ));
+                None
+            }
+        },
+    };
+    let admin = match (form.admin_email.trim(), form.admin_name.trim()) {
+        ("", "") => None,
+        (email, name) => match (identity::users::parse_email(email), name.is_empty()) {
+            (Some(email), false) => Some((email, name.to_owned())),
+            (None, _) => {
+                errors.push(("admin_email", "Enter the first administrator's e-mail, like name@partner.com, or leave both fields empty.".into()));
+                None
+            }
+            (_, true) => {
+                errors.push((
+                    "admin_name",
+                    "Enter the first administrator's name too.".into(),
+                ));
+                None
+            }
+        },
+    };
+    if let Some((email, _)) = &admin {
+        if identity::store::find_by_email(&state.db, email)
+            .await?
+            .is_some()
+        {
+            errors.push(("admin_email", format!("{email} already has an account.")));
+        }
+    }
+    let (Ok(profile), Ok((partner_type, tier)), true) =
+        (profile, classification, errors.is_empty())
+    else {
+        return new_partner_page(&state, &context, &scope, form, errors).await;
+    };
+
+    let viewer = context.viewer.as_ref().ok_or(AppError::NotFound)?;
+    let txn = state.db.begin().await?;
+    let reason = format!("Added by {}", viewer.display_name);
+    let partner = store::create_organization(
+        &txn,
+        store::NewOrganization {
+            parent_id: Some(parent_id.unwrap_or(scope.organization_id)),
+            kind: "partner",
+            name: &profile.name,
+            legal_name: &profile.legal_name,
+            partner_type: Some(&partner_type),
+            tier: Some(&tier),
+            country: &profile.country,
+            website: None,
+            descendants_visible: false,
+            markets: &[],
+            capabilities: &[],
+        },
+        &[("onboarding", reason.as_str(), crate::platform::time::now())],
+    )
+    .await?;
+    audit::record(
+        &txn,
+        entry(
+            &scope,
+            &client,
+            &partner,
+            "organization.created",
+            json!({ "name": partner.name, "parent": parent_id }),
+        ),
+    )
+    .await?;
+    let mut message = format!("{} is added, onboarding.", partner.name);
+    if let Some((email, name)) = admin {
+        let role = crate::platform::scope::Role::PartnerAdmin;
+        let (invited, token) = identity::store::invite_user(
+            &txn,
+            partner.id,
+            &email,
+            &name,
+            role,
+            Some(scope.user_id),
+        )
+        .await?;
+        identity::users::queue_invitation(&txn, &state, &invited, role, viewer, &token).await?;
+        audit::record(
+            &txn,
+            entry(
+                &scope,
+                &client,
+                &partner,
+                "user.invited",
+                json!({ "email": email, "role": role.key() }),
+            ),
+        )
+        .await?;
+        message.push_str(&format!(" {email} is invited as its administrator."));
+    }
+    txn.commit().await?;
+    state.mailer.kick(&state.db);
+    Ok(back_to(&partner, &message))
 }
 
 /// `/organisation`: a partner user's own organisation page.

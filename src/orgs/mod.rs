@@ -18,6 +18,7 @@ use crate::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/partners", get(pages::list))
+        .route("/partners/new", get(manage::new_form).post(manage::create))
         .route("/partners/{id}", get(pages::detail))
         .route(
             "/partners/{id}/edit",

@@ -26,7 +26,7 @@ pub fn status_tone(status: &str) -> &'static str {
     }
 }
 
-pub fn partner_type_label(partner_type: Option<&str>) -> &'static str {
+pub(crate) fn partner_type_label(partner_type: Option<&str>) -> &'static str {
     match partner_type {
         Some("distributor") => "Distributor",
         Some("reseller") => "Reseller",
@@ -59,6 +59,7 @@ struct ListPage {
     statuses: &'static [&'static str],
     tiers: Vec<String>,
     countries: Vec<String>,
+    can_add: bool,
 }
 
 const STATUSES: &[&str] = &[
@@ -151,6 +152,7 @@ pub async fn list(
         statuses: STATUSES,
         tiers,
         countries,
+        can_add: scope.can(Permission::PartnersManage),
     })
 }
 

@@ -229,3 +229,41 @@ on_both_databases! {
         assert_eq!(listed(george.get("/partners").await.text().await.unwrap()), 1);
     }
 }
+
+on_both_databases! {
+    async fn vendor_admins_add_partners_and_invite_their_first_administrator(app) {
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in("alex.morgan@northwind.example").await;
+        let atlas = partner_id(&app, "Atlas Channel Partners").await;
+        let wrong = admin
+            .post_form("/partners/new", &[
+                ("name", ""), ("legal_name", "Dover Data Ltd"), ("partner_type", "reseller"), ("tier", "Silver"),
+                ("country", "UK1"), ("parent_id", "not-an-id"), ("admin_email", "sam@dover.example"), ("admin_name", ""),
+            ])
+            .await;
+        assert_eq!(wrong.status(), 422);
+        let page = wrong.text().await.unwrap();
+        for expected in ["Enter the name the organisation trades under", "is not a country code", "Choose the parent from the list", "Enter the first administrator&#39;s name too"] {
+            assert!(page.contains(expected) || page.contains(&expected.replace("&#39;", "'")), "{expected}: {page}");
+        }
+        let before = partner_names(&admin.get("/partners").await.text().await.unwrap()).len();
+
+        let added = admin
+            .post_form("/partners/new", &[
+                ("name", "Dover Data"), ("legal_name", "Dover Data Ltd"), ("partner_type", "reseller"), ("tier", "Silver"),
+                ("country", "gb"), ("parent_id", &atlas), ("admin_email", "sam@dover.example"), ("admin_name", "Sam Dover"),
+            ])
+            .await;
+        assert_eq!(added.status(), 303);
+        let page = admin.get(added.headers()["location"].to_str().unwrap()).await.text().await.unwrap();
+        assert!(page.contains("Dover Data is added, onboarding. sam@dover.example is invited as its administrator."), "{page}");
+        assert!(page.contains("Added by Alex Morgan"));
+        let list = admin.get("/partners").await.text().await.unwrap();
+        assert_eq!(partner_names(&list).len(), before + 1);
+        // It sits under Atlas, and Atlas (granted its descendants) now sees it.
+        let george = app.signed_in("george.hale@atlas-channel.example").await;
+        assert!(partner_names(&george.get("/partners").await.text().await.unwrap()).contains(&"Dover Data".to_owned()));
+        let outbox = admin.get("/admin/outbox").await.text().await.unwrap();
+        assert!(outbox.contains("sam@dover.example"));
+    }
+}

@@ -183,6 +183,16 @@ const ROUTES: &[RouteCase] = &[
         "/admin/staff",
         Access::Requires(Permission::PartnersManage),
     ),
+    route(
+        "GET",
+        "/partners/new",
+        Access::Requires(Permission::PartnersManage),
+    ),
+    route(
+        "POST",
+        "/partners/new",
+        Access::Requires(Permission::PartnersManage),
+    ),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
