@@ -516,13 +516,12 @@ pub async fn create(
             }
         },
     };
-    if let Some((email, _)) = &admin {
-        if identity::store::find_by_email(&state.db, email)
+    if let Some((email, _)) = &admin
+        && identity::store::find_by_email(&state.db, email)
             .await?
             .is_some()
-        {
-            errors.push(("admin_email", format!("{email} already has an account.")));
-        }
+    {
+        errors.push(("admin_email", format!("{email} already has an account.")));
     }
     let (Ok(profile), Ok((partner_type, tier)), true) =
         (profile, classification, errors.is_empty())
