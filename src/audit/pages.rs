@@ -58,6 +58,7 @@ struct AuditPage {
     organisations: Vec<OrganisationOption>,
     errors: Vec<String>,
     older: Option<String>,
+    own_only: bool,
 }
 
 fn parse_day(text: &str, field: &str, errors: &mut Vec<String>) -> Option<Date> {
@@ -81,15 +82,19 @@ pub async fn log(
     Query(filter): Query<AuditFilter>,
 ) -> AppResult<Response> {
     scope.require(Permission::AuditRead)?;
+    let own_only = scope.own_records_only(Permission::AuditRead);
     let mut errors = Vec::new();
     let mut condition = Condition::all();
+    if let Some(user_id) = own_only {
+        condition = condition.add(entity::Column::ActorUserId.eq(user_id));
+    }
     if !filter.actor.trim().is_empty() {
         condition = condition.add(contains_ignoring_case(
             entity::Column::ActorLabel,
             filter.actor.trim(),
         ));
     }
-    if !filter.organization.is_empty() {
+    if !filter.organization.is_empty() && own_only.is_none() {
         match Uuid::parse_str(&filter.organization) {
             Ok(id) => condition = condition.add(entity::Column::OrganizationId.eq(id)),
             Err(_) => errors.push("Organisation: choose one from the list.".into()),
@@ -111,7 +116,12 @@ pub async fn log(
         condition = condition.add(entity::Column::Seq.lt(before));
     }
 
-    let all_organisations = orgs::all_organisations(&state.db).await?;
+    // Organisation names only for those who read everyone's activity.
+    let all_organisations = if own_only.is_none() {
+        orgs::all_organisations(&state.db).await?
+    } else {
+        Vec::new()
+    };
     let name_of = |id: Option<Uuid>| {
         id.and_then(|id| all_organisations.iter().find(|o| o.id == id))
             .map_or_else(String::new, |o| o.name.clone())
@@ -176,5 +186,6 @@ pub async fn log(
         organisations,
         errors,
         older,
+        own_only: own_only.is_some(),
     })
 }

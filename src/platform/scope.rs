@@ -98,6 +98,8 @@ impl fmt::Display for Permission {
 /// How far a permission reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Reach {
+    /// Only records the user made themselves (their own activity).
+    Own,
     /// The user's own organisation, and its descendants where the organisation was granted that.
     Organisation,
     /// The partners assigned to this vendor user.
@@ -109,6 +111,7 @@ pub enum Reach {
 impl Reach {
     pub fn label(self) -> &'static str {
         match self {
+            Reach::Own => "own records",
             Reach::Organisation => "own organisation",
             Reach::Assigned => "assigned partners",
             Reach::All => "all partners",
@@ -272,7 +275,7 @@ impl Role {
             PARTNER_MARKETING,
             PARTNER_ADMIN_OWN,
         ];
-        match self {
+        let mut grants = match self {
             Role::Admin => at(Reach::All, &[Permission::ALL]),
             Role::Auditor => {
                 let reads: Vec<Permission> = Permission::ALL
@@ -299,7 +302,13 @@ impl Role {
                     .collect();
                 at(Reach::Organisation, &[&reads])
             }
+        };
+        // Everyone may read their own activity in the audit log.
+        if !grants.iter().any(|(p, _)| *p == P::AuditRead) {
+            grants.push((P::AuditRead, Reach::Own));
+            grants.sort();
         }
+        grants
     }
 
     pub fn reach(self, permission: Permission) -> Option<Reach> {
@@ -381,7 +390,7 @@ impl Scope {
             Some(Reach::Organisation) if permission.is_read() => {
                 Partners::Only(self.own_organisations.clone())
             }
-            Some(Reach::Organisation) | None => {
+            Some(Reach::Organisation | Reach::Own) | None => {
                 Partners::Only(BTreeSet::from([self.organization_id]))
             }
         })
@@ -395,6 +404,11 @@ impl Scope {
         } else {
             Ok(())
         }
+    }
+
+    /// `Some(user id)` when this permission reaches only the user's own records.
+    pub fn own_records_only(&self, permission: Permission) -> Option<Uuid> {
+        (self.role.reach(permission) == Some(Reach::Own)).then_some(self.user_id)
     }
 
     /// 403 unless the role holds the permission.
@@ -448,13 +462,16 @@ mod tests {
     fn partner_roles_never_reach_beyond_their_organisation() {
         for role in Role::ALL.iter().filter(|r| r.side() == Side::Partner) {
             for (permission, reach) in role.grants() {
+                if permission == P::AuditRead {
+                    assert_eq!(reach, Reach::Own, "{role:?} reads only its own activity");
+                    continue;
+                }
                 assert_eq!(reach, Reach::Organisation, "{role:?} {permission}");
                 assert!(
                     !matches!(
                         permission,
                         P::PartnersManage
                             | P::SettingsManage
-                            | P::AuditRead
                             | P::OrdersApprove
                             | P::SettlementsApprove
                             | P::UsersViewAs

@@ -142,6 +142,8 @@ pub struct Chrome {
 /// A navigation entry and who sees it.
 struct Section {
     label: &'static str,
+    /// The label when the permission reaches only the user's own records.
+    own_label: Option<&'static str>,
     href: &'static str,
     /// `None`: everyone, signed in or not.
     permission: Option<Permission>,
@@ -152,48 +154,56 @@ struct Section {
 const SECTIONS: &[Section] = &[
     Section {
         label: "Home",
+        own_label: None,
         href: "/",
         permission: None,
         side: None,
     },
     Section {
         label: "Partners",
+        own_label: None,
         href: "/partners",
         permission: Some(Permission::PartnersRead),
         side: Some(Side::Vendor),
     },
     Section {
         label: "Organisation",
+        own_label: None,
         href: "/organisation",
         permission: Some(Permission::PartnersRead),
         side: Some(Side::Partner),
     },
     Section {
         label: "Users",
+        own_label: None,
         href: "/users",
         permission: Some(Permission::UsersRead),
         side: None,
     },
     Section {
         label: "Staff",
+        own_label: None,
         href: "/admin/staff",
         permission: Some(Permission::PartnersManage),
         side: Some(Side::Vendor),
     },
     Section {
         label: "Mail outbox",
+        own_label: None,
         href: "/admin/outbox",
         permission: Some(Permission::SettingsManage),
         side: None,
     },
     Section {
         label: "Audit log",
+        own_label: Some("Your activity"),
         href: "/admin/audit",
         permission: Some(Permission::AuditRead),
         side: None,
     },
     Section {
         label: "Roles",
+        own_label: None,
         href: "/admin/roles",
         permission: Some(Permission::RolesRead),
         side: None,
@@ -201,6 +211,19 @@ const SECTIONS: &[Section] = &[
 ];
 
 impl Section {
+    fn label_for(&self, viewer: Option<&Viewer>) -> &'static str {
+        let own = self
+            .permission
+            .zip(viewer)
+            .is_some_and(|(permission, viewer)| {
+                viewer.role.reach(permission) == Some(super::scope::Reach::Own)
+            });
+        match self.own_label {
+            Some(label) if own => label,
+            _ => self.label,
+        }
+    }
+
     fn visible_to(&self, viewer: Option<&Viewer>) -> bool {
         let Some(permission) = self.permission else {
             return true;
@@ -217,7 +240,7 @@ impl Chrome {
             .iter()
             .filter(|section| section.visible_to(context.viewer.as_ref()))
             .map(|section| NavItem {
-                label: section.label,
+                label: section.label_for(context.viewer.as_ref()),
                 href: section.href,
                 current: is_current_section(section.href, &context.path),
             })

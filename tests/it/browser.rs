@@ -189,7 +189,10 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
         greeting.contains("signed in as Lukas Brandt, Sales at Brightline Distribution"),
         "{greeting}"
     );
-    assert_eq!(navigation(driver).await, vec!["Home", "Organisation"]);
+    assert_eq!(
+        navigation(driver).await,
+        vec!["Home", "Organisation", "Your activity"]
+    );
 
     // Typing a forbidden address says so in words.
     driver.goto(app.url("/admin/roles")).await.unwrap();

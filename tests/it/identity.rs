@@ -206,6 +206,17 @@ on_both_databases! {
         let by_actor = auditor.get("/admin/audit?actor=ruth").await.text().await.unwrap();
         assert!(by_actor.contains("ruth.adler@northwind.example"));
         assert!(!by_actor.contains(SALES));
+        // Everyone else reads only their own activity: no one else's, no organisation list.
+        let own = app.signed_in("felix.wagner@brightline.example").await;
+        let mine = own.get("/admin/audit").await.text().await.unwrap();
+        assert!(mine.contains("<h1>Your activity</h1>"), "{mine}");
+        assert!(mine.contains("felix.wagner@brightline.example"));
+        assert!(!mine.contains(SALES), "{mine}");
+        assert!(!mine.contains("ruth.adler"));
+        assert!(!mine.contains("id=\"organization\""), "no organisation filter");
+        let sneaky = own.get("/admin/audit?actor=lukas").await.text().await.unwrap();
+        assert!(!sneaky.contains(SALES), "a filter cannot widen the view");
+
         let bad = auditor.get("/admin/audit?from=12.03.2026").await.text().await.unwrap();
         assert!(bad.contains("From: &quot;12.03.2026&quot; is not a date; use YYYY-MM-DD") || bad.contains("is not a date; use YYYY-MM-DD"), "{bad}");
     }
