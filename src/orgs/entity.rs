@@ -19,7 +19,9 @@ pub mod organization {
         pub tax_number: Option<String>,
         pub descendants_visible: bool,
         pub created_at: TimeDateTimeWithTimeZone,
+        /// Registered address.
         pub address: Option<String>,
+        pub billing_address: Option<String>,
         /// One market per line.
         pub markets: Option<String>,
         /// One capability per line.

@@ -85,6 +85,7 @@ pub async fn edit_form(
         registration_number: partner.registration_number.clone().unwrap_or_default(),
         tax_number: partner.tax_number.clone().unwrap_or_default(),
         address: partner.address.clone().unwrap_or_default(),
+        billing_address: partner.billing_address.clone().unwrap_or_default(),
         markets: store::entries(partner.markets.as_deref()).join(", "),
         capabilities: store::entries(partner.capabilities.as_deref()).join(", "),
     };

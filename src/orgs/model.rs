@@ -55,6 +55,7 @@ pub struct Profile {
     pub registration_number: Option<String>,
     pub tax_number: Option<String>,
     pub address: Option<String>,
+    pub billing_address: Option<String>,
     pub markets: Vec<String>,
     pub capabilities: Vec<String>,
 }
@@ -70,6 +71,7 @@ pub struct ProfileForm {
     pub registration_number: String,
     pub tax_number: String,
     pub address: String,
+    pub billing_address: String,
     /// Comma-separated.
     pub markets: String,
     /// Comma-separated.
@@ -145,8 +147,11 @@ impl ProfileForm {
             }
         }
         let address = optional(&self.address);
-        if address.as_ref().is_some_and(|a| a.chars().count() > 500) {
-            errors.push(("address", "Address: at most 500 characters.".into()));
+        let billing_address = optional(&self.billing_address);
+        for (field, value) in [("address", &address), ("billing_address", &billing_address)] {
+            if value.as_ref().is_some_and(|a| a.chars().count() > 500) {
+                errors.push((field, "Addresses: at most 500 characters each.".into()));
+            }
         }
         let markets = list(&self.markets);
         let capabilities = list(&self.capabilities);
@@ -168,6 +173,7 @@ impl ProfileForm {
         }
         Ok(Profile {
             address,
+            billing_address,
             markets,
             capabilities,
             name: name.to_owned(),
@@ -193,6 +199,7 @@ mod tests {
             registration_number: "HRB 12345".into(),
             tax_number: String::new(),
             address: "Hafenstraße 4\n20457 Hamburg".into(),
+            billing_address: String::new(),
             markets: "Germany, Austria,, ".into(),
             capabilities: String::new(),
         }

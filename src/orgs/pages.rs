@@ -358,6 +358,7 @@ mod tests {
             descendants_visible: false,
             created_at: crate::platform::time::now(),
             address: None,
+            billing_address: None,
             markets: None,
             capabilities: None,
         }

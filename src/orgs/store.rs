@@ -160,6 +160,7 @@ pub async fn create_organization(
         descendants_visible: Set(new.descendants_visible),
         created_at: Set(created_at),
         address: Set(None),
+        billing_address: Set(None),
         markets: Set(lines(new.markets)),
         capabilities: Set(lines(new.capabilities)),
     }
@@ -232,6 +233,7 @@ pub async fn update_profile(
         registration_number: Set(profile.registration_number.clone()),
         tax_number: Set(profile.tax_number.clone()),
         address: Set(profile.address.clone()),
+        billing_address: Set(profile.billing_address.clone()),
         markets: Set(lines(&profile.markets)),
         capabilities: Set(lines(&profile.capabilities)),
         ..Default::default()

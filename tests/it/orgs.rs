@@ -143,7 +143,7 @@ on_both_databases! {
         admin
             .post_form(&format!("/partners/{kessler}/edit"), &[
                 ("name", "Kessler IT"), ("legal_name", "Kessler IT Solutions GmbH"), ("country", "DE"),
-                ("address", "Hafenstraße 4\n20457 Hamburg"), ("markets", "Germany, Denmark"),
+                ("address", "Hafenstraße 4\n20457 Hamburg"), ("billing_address", "Postfach 1200\n20001 Hamburg"), ("markets", "Germany, Denmark"),
                 ("capabilities", "Installation, Managed Wi-Fi"),
             ])
             .await;
@@ -160,7 +160,7 @@ on_both_databases! {
         }
         let detail = admin.get(&format!("/partners/{kessler}")).await.text().await.unwrap();
         assert!(detail.contains("<span class=\"chip\">Denmark</span>"), "{detail}");
-        assert!(detail.contains("Hafenstraße 4"));
+        assert!(detail.contains("Hafenstraße 4") && detail.contains("Postfach 1200"));
         assert!(detail.contains("badge-red\">expired") && detail.contains("badge-green\">valid"), "{detail}");
         let certificate = detail
             .split("/certifications/")
