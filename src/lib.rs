@@ -105,11 +105,16 @@ impl Portal {
             .layer(from_fn_with_state(state.clone(), metrics::track))
             .layer(CompressionLayer::new())
             .layer(from_fn_with_state(state.clone(), web::add_security_headers))
-            // Error pages sit inside these two so they know the visitor and the CSRF token.
             .layer(from_fn_with_state(state.clone(), csrf::assign))
+            // Errors of the session layer itself get a page without the visitor's details;
+            // every later one, with them.
+            .layer(from_fn_with_state(state.clone(), web::render_error_pages))
             .layer(from_fn_with_state(state.clone(), identity::session::load))
             .layer(from_fn_with_state(state.clone(), web::render_error_pages))
             .layer(axum::middleware::from_fn(csrf::verify))
+            .layer(axum::middleware::from_fn(
+                identity::session::refuse_changes_while_viewing_as,
+            ))
             .layer(CatchPanicLayer::custom(|_| {
                 ErrorPage::response(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
             }));

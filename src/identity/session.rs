@@ -99,6 +99,20 @@ pub fn without_cookie(state: &AppState, mut response: Response) -> Response {
     response
 }
 
+/// Middleware, inside the error pages: while staff view the portal as someone, every change is
+/// refused, whatever a handler would allow.
+pub async fn refuse_changes_while_viewing_as(request: Request, next: Next) -> Response {
+    let viewing_as = request
+        .extensions()
+        .get::<Scope>()
+        .is_some_and(|scope| scope.read_only_view);
+    let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
+    if viewing_as && changes && !VIEW_AS_EXITS.contains(&request.uri().path()) {
+        return ErrorPage::response(StatusCode::FORBIDDEN);
+    }
+    next.run(request).await
+}
+
 /// A session whose password step passed and whose second factor is still owed.
 #[derive(Clone, Debug)]
 pub struct PendingSecondFactor {
@@ -138,11 +152,6 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
             let path = request.uri().path();
             if must_set_up_second_factor && !SETUP_PATHS.iter().any(|p| path.starts_with(p)) {
                 return Redirect::to("/profile/two-factor").into_response();
-            }
-            // Viewing as someone changes nothing, whatever a handler would allow.
-            let changes = !matches!(*request.method(), Method::GET | Method::HEAD);
-            if scope.read_only_view && changes && !VIEW_AS_EXITS.contains(&path) {
-                return ErrorPage::response(StatusCode::FORBIDDEN);
             }
             request.extensions_mut().insert(scope);
             request.extensions_mut().insert(viewer);

@@ -372,7 +372,11 @@ on_both_databases! {
         assert_eq!(support.get("/admin/roles").await.status(), 403);
 
         // Nothing changes while viewing, not even Lukas's own profile.
-        assert_eq!(support.post_form("/profile/name", &[("display_name", "Changed")]).await.status(), 403);
+        let refused = support.post_form("/profile/name", &[("display_name", "Changed")]).await;
+        assert_eq!(refused.status(), 403);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("You do not have access to this page"), "a page, not a blank: {page}");
+        assert!(page.contains("you are viewing the portal as"), "the banner stays");
         assert_eq!(support.post_form("/profile/sign-out-everywhere", &[]).await.status(), 403);
         let unchanged = user::Entity::find_by_id(lukas.id).one(&app.pool).await.unwrap().unwrap();
         assert_eq!(unchanged.display_name, "Lukas Brandt");
