@@ -1,5 +1,5 @@
 //! Browser tests: headless Chromium loads the real pages and checks what a person sees.
-//! Elements are looked up with `query`, which waits for them (pages load asynchronously).
+//! Elements are looked up with `element`, which waits for them (pages load asynchronously).
 
 use thirtyfour::prelude::*;
 
@@ -15,35 +15,25 @@ async fn home_page_as_a_person_sees_it() {
 
     driver.goto(app.url("/")).await.unwrap();
     assert_eq!(driver.title().await.unwrap(), "Home · Partner portal");
-    let heading = driver.query(By::Tag("h1")).first().await.unwrap();
+    let heading = element(driver, By::Tag("h1")).await;
     assert_eq!(heading.text().await.unwrap(), "Welcome to Partner portal");
 
     // Our stylesheet loaded: the card has its border and the current section is marked.
-    let current = driver
-        .query(By::Css("nav a[aria-current='page']"))
-        .first()
-        .await
-        .unwrap();
+    let current = element(driver, By::Css("nav a[aria-current='page']")).await;
     assert_eq!(current.text().await.unwrap(), "Home");
-    let card = driver.query(By::Css(".card")).first().await.unwrap();
+    let card = element(driver, By::Css(".card")).await;
     assert_eq!(card.css_value("border-top-style").await.unwrap(), "solid");
 
     // Our script ran: on a wide screen the menu button stays hidden, the navigation shows.
-    let html_class = driver
-        .query(By::Tag("html"))
-        .first()
+    let html_class = element(driver, By::Tag("html"))
         .await
-        .unwrap()
         .attr("class")
         .await
         .unwrap();
     assert_eq!(html_class.as_deref(), Some("js"));
     assert!(
-        driver
-            .query(By::Id("site-nav"))
-            .first()
+        element(driver, By::Id("site-nav"))
             .await
-            .unwrap()
             .is_displayed()
             .await
             .unwrap()
@@ -62,8 +52,8 @@ async fn narrow_screens_fold_the_navigation_behind_a_menu_button() {
     driver.set_window_rect(0, 0, 390, 800).await.unwrap();
 
     driver.goto(app.url("/")).await.unwrap();
-    let menu = driver.query(By::Css(".nav-toggle")).first().await.unwrap();
-    let nav = driver.query(By::Id("site-nav")).first().await.unwrap();
+    let menu = element(driver, By::Css(".nav-toggle")).await;
+    let nav = element(driver, By::Id("site-nav")).await;
     assert!(menu.is_displayed().await.unwrap());
     assert!(!nav.is_displayed().await.unwrap());
 
@@ -86,67 +76,42 @@ async fn missing_page_tells_a_person_what_to_do() {
     let driver = &browser.driver;
 
     driver.goto(app.url("/orders/ORD-404")).await.unwrap();
-    let heading = driver.query(By::Tag("h1")).first().await.unwrap();
+    let heading = element(driver, By::Tag("h1")).await;
     assert_eq!(heading.text().await.unwrap(), "Page not found");
-    driver
-        .query(By::LinkText("Go to the home page"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(driver, By::LinkText("Go to the home page")).await;
     assert_eq!(driver.current_url().await.unwrap().path(), "/");
 
     browser.quit().await;
 }
 
+/// The first element matching, waiting for it to appear (pages load asynchronously).
+async fn element(driver: &WebDriver, by: By) -> WebElement {
+    driver.query(by).first().await.unwrap()
+}
+
+async fn text_of(driver: &WebDriver, by: By) -> String {
+    element(driver, by).await.text().await.unwrap()
+}
+
+async fn click(driver: &WebDriver, by: By) {
+    element(driver, by).await.click().await.unwrap();
+}
+
+async fn type_into(driver: &WebDriver, by: By, text: &str) {
+    element(driver, by).await.send_keys(text).await.unwrap();
+}
+
 async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str) {
     driver.goto(app.url("/login")).await.unwrap();
-    driver
-        .query(By::Id("email"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    driver
-        .query(By::Id("password"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    driver
-        .query(By::Css("form button[type='submit']"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(driver, By::Id("email"), email).await;
+    type_into(driver, By::Id("password"), password).await;
+    click(driver, By::Css("form button[type='submit']")).await;
     if driver.current_url().await.unwrap().path() == "/login/second-factor" {
         let code =
             portico::identity::second_factor::current_code(portico::demo::DEMO_ADMIN_TOTP_SECRET)
                 .unwrap();
-        driver
-            .query(By::Id("code"))
-            .first()
-            .await
-            .unwrap()
-            .send_keys(&code)
-            .await
-            .unwrap();
-        driver
-            .query(By::Css("form button[type='submit']"))
-            .first()
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(driver, By::Id("code"), &code).await;
+        click(driver, By::Css("form button[type='submit']")).await;
     }
 }
 
@@ -177,14 +142,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
         portico::demo::DEMO_PASSWORD,
     )
     .await;
-    let greeting = driver
-        .query(By::Css("main .card"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let greeting = text_of(driver, By::Css("main .card")).await;
     assert!(
         greeting.contains("signed in as Lukas Brandt, Sales at Brightline Distribution"),
         "{greeting}"
@@ -196,32 +154,11 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
 
     // Typing a forbidden address says so in words.
     driver.goto(app.url("/admin/roles")).await.unwrap();
-    let heading = driver
-        .query(By::Tag("h1"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = text_of(driver, By::Tag("h1")).await;
     assert_eq!(heading, "You do not have access to this page");
 
-    driver
-        .query(By::Css(".usermenu button"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let notice = driver
-        .query(By::Css(".flash"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    click(driver, By::Css(".usermenu button")).await;
+    let notice = text_of(driver, By::Css(".flash")).await;
     assert_eq!(notice, "You are signed out.");
 
     sign_in(
@@ -266,134 +203,45 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
         portico::demo::DEMO_PASSWORD,
     )
     .await;
-    driver
-        .query(By::LinkText("Users"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    driver
-        .query(By::Id("invite-email"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys("nora.klein@brightline.example")
-        .await
-        .unwrap();
-    driver
-        .query(By::Id("invite-name"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys("Nora Klein")
-        .await
-        .unwrap();
-    driver
-        .query(By::Css("#invite-role option[value='partner_finance']"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    driver
-        .query(By::Css("#invite button[type='submit']"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let flash = driver
-        .query(By::Css(".flash"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    click(driver, By::LinkText("Users")).await;
+    type_into(
+        driver,
+        By::Id("invite-email"),
+        "nora.klein@brightline.example",
+    )
+    .await;
+    type_into(driver, By::Id("invite-name"), "Nora Klein").await;
+    click(
+        driver,
+        By::Css("#invite-role option[value='partner_finance']"),
+    )
+    .await;
+    click(driver, By::Css("#invite button[type='submit']")).await;
+    let flash = text_of(driver, By::Css(".flash")).await;
     assert_eq!(
         flash,
         "Invitation sent to nora.klein@brightline.example. The link in it works for 7 days."
     );
-    driver
-        .query(By::Css(".usermenu button"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(driver, By::Css(".usermenu button")).await;
 
     let mail = smtp.wait_for(1).await.remove(0);
     let link = mail
         .link(&app.url("/invitation/"))
         .expect("invitation link in the mail");
     driver.goto(&link).await.unwrap();
-    let heading = driver
-        .query(By::Tag("h1"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let heading = text_of(driver, By::Tag("h1")).await;
     assert_eq!(heading, "Welcome: choose your password");
     let password = "lantern orchard seventeen";
-    driver
-        .query(By::Id("password"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    driver
-        .query(By::Id("confirmation"))
-        .first()
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    driver
-        .query(By::Css("main form button[type='submit']"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let who = driver
-        .query(By::Css(".who"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    type_into(driver, By::Id("password"), password).await;
+    type_into(driver, By::Id("confirmation"), password).await;
+    click(driver, By::Css("main form button[type='submit']")).await;
+    let who = text_of(driver, By::Css(".who")).await;
     assert_eq!(who, "Nora Klein Brightline Distribution · Finance");
 
     // And she can come back another day with her own password.
-    driver
-        .query(By::Css(".usermenu button"))
-        .first()
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(driver, By::Css(".usermenu button")).await;
     sign_in(driver, &app, "nora.klein@brightline.example", password).await;
-    let who = driver
-        .query(By::Css(".who"))
-        .first()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let who = text_of(driver, By::Css(".who")).await;
     assert!(who.starts_with("Nora Klein"), "{who}");
     browser.quit().await;
 }
