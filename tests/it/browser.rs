@@ -79,6 +79,12 @@ async fn missing_page_tells_a_person_what_to_do() {
     let heading = element(driver, By::Tag("h1")).await;
     assert_eq!(heading.text().await.unwrap(), "Page not found");
     click(driver, By::LinkText("Go to the home page")).await;
+    driver
+        .query(By::Tag("h1"))
+        .with_text("Welcome to Partner portal")
+        .first()
+        .await
+        .unwrap();
     assert_eq!(driver.current_url().await.unwrap().path(), "/");
 
     browser.quit().await;
@@ -106,13 +112,27 @@ async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str)
     type_into(driver, By::Id("email"), email).await;
     type_into(driver, By::Id("password"), password).await;
     click(driver, By::Css("form button[type='submit']")).await;
+    // Wait for the next page: signed in (the user menu), or asked for the second factor.
+    element(driver, By::Css(".who, #code")).await;
     if driver.current_url().await.unwrap().path() == "/login/second-factor" {
         let code =
             portico::identity::second_factor::current_code(portico::demo::DEMO_ADMIN_TOTP_SECRET)
                 .unwrap();
         type_into(driver, By::Id("code"), &code).await;
         click(driver, By::Css("form button[type='submit']")).await;
+        element(driver, By::Css(".who")).await;
     }
+}
+
+/// Signs out and waits until the sign-in page says so, so the next navigation cannot race it.
+async fn sign_out(driver: &WebDriver) {
+    click(driver, By::Css(".usermenu button")).await;
+    driver
+        .query(By::Css(".flash"))
+        .with_text("You are signed out.")
+        .first()
+        .await
+        .unwrap();
 }
 
 async fn navigation(driver: &WebDriver) -> Vec<String> {
@@ -157,7 +177,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
     let heading = text_of(driver, By::Tag("h1")).await;
     assert_eq!(heading, "You do not have access to this page");
 
-    click(driver, By::Css(".usermenu button")).await;
+    sign_out(driver).await;
     let notice = text_of(driver, By::Css(".flash")).await;
     assert_eq!(notice, "You are signed out.");
 
@@ -222,7 +242,7 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
         flash,
         "Invitation sent to nora.klein@brightline.example. The link in it works for 7 days."
     );
-    click(driver, By::Css(".usermenu button")).await;
+    sign_out(driver).await;
 
     let mail = smtp.wait_for(1).await.remove(0);
     let link = mail
@@ -239,7 +259,7 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
     assert_eq!(who, "Nora Klein Brightline Distribution · Finance");
 
     // And she can come back another day with her own password.
-    click(driver, By::Css(".usermenu button")).await;
+    sign_out(driver).await;
     sign_in(driver, &app, "nora.klein@brightline.example", password).await;
     let who = text_of(driver, By::Css(".who")).await;
     assert!(who.starts_with("Nora Klein"), "{who}");
