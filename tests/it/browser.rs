@@ -79,13 +79,11 @@ async fn missing_page_tells_a_person_what_to_do() {
     let heading = element(driver, By::Tag("h1")).await;
     assert_eq!(heading.text().await.unwrap(), "Page not found");
     click(driver, By::LinkText("Go to the home page")).await;
-    driver
-        .query(By::Tag("h1"))
-        .with_text("Welcome to Partner portal")
-        .first()
-        .await
-        .unwrap();
-    assert_eq!(driver.current_url().await.unwrap().path(), "/");
+    wait_for_path(driver, "/").await;
+    assert_eq!(
+        text_of(driver, By::Tag("h1")).await,
+        "Welcome to Partner portal"
+    );
 
     browser.quit().await;
 }
@@ -112,7 +110,8 @@ async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str)
     type_into(driver, By::Id("email"), email).await;
     type_into(driver, By::Id("password"), password).await;
     click(driver, By::Css("form button[type='submit']")).await;
-    // Wait for the next page: signed in (the user menu), or asked for the second factor.
+    // Wait for the next page: signed in (the user menu), or asked for the second factor; neither
+    // is on the sign-in page.
     element(driver, By::Css(".who, #code")).await;
     if driver.current_url().await.unwrap().path() == "/login/second-factor" {
         let code =
@@ -124,15 +123,22 @@ async fn sign_in(driver: &WebDriver, app: &TestApp, email: &str, password: &str)
     }
 }
 
-/// Signs out and waits until the sign-in page says so, so the next navigation cannot race it.
+/// Waits (up to 10 s) until the browser is at `path`. It polls the address, not an element, so
+/// a page being replaced cannot leave it holding a stale element.
+async fn wait_for_path(driver: &WebDriver, path: &str) {
+    for _ in 0..100 {
+        if driver.current_url().await.unwrap().path() == path {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached {path}");
+}
+
+/// Signs out and waits for the sign-in page, so the next navigation cannot race it.
 async fn sign_out(driver: &WebDriver) {
     click(driver, By::Css(".usermenu button")).await;
-    driver
-        .query(By::Css(".flash"))
-        .with_text("You are signed out.")
-        .first()
-        .await
-        .unwrap();
+    wait_for_path(driver, "/login").await;
 }
 
 async fn navigation(driver: &WebDriver) -> Vec<String> {
