@@ -63,7 +63,7 @@ impl Portal {
         db::migrate(&db).await?;
         let instance = instance::find_or_create(&db).await?;
         let mailer = Mailer::new(config.smtp.as_ref())?;
-        let https = config.base_url.starts_with("https://");
+        let https = config.is_https();
         Ok(Portal {
             state: AppState {
                 db,

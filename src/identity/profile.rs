@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::Scope;
-use crate::platform::web::{Chrome, PageContext, render};
+use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
 
 #[derive(Template)]
 #[template(path = "identity/profile.html")]
@@ -80,8 +80,7 @@ pub async fn page(
 }
 
 fn done(message: &str) -> Response {
-    let message: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    Redirect::to(&format!("/profile?done={message}")).into_response()
+    redirect_with_notice("/profile", message)
 }
 
 #[derive(Deserialize, Default)]

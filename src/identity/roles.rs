@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
@@ -17,7 +17,7 @@ use crate::platform::error::AppError;
 use crate::AppState;
 use crate::platform::error::AppResult;
 use crate::platform::scope::{Permission, Role, Scope, Side};
-use crate::platform::web::{Chrome, PageContext, render};
+use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
 
 struct RoleColumn {
     label: &'static str,
@@ -138,6 +138,5 @@ pub async fn set_second_factor_policy(
             Side::Partner => "partner",
         }
     );
-    let message: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/admin/roles?done={message}")).into_response())
+    Ok(redirect_with_notice("/admin/roles", &message))
 }

@@ -84,7 +84,7 @@ fn clearing_cookie(secure: bool) -> String {
 
 /// Gives the browser the session's cookie with this response.
 pub fn with_cookie(state: &AppState, mut response: Response, token: &str) -> Response {
-    let secure = state.config.base_url.starts_with("https://");
+    let secure = state.config.is_https();
     let value = HeaderValue::from_str(&set_cookie(COOKIE, token, secure, None))
         .expect("hex tokens are valid header text");
     response.headers_mut().append(header::SET_COOKIE, value);
@@ -93,7 +93,7 @@ pub fn with_cookie(state: &AppState, mut response: Response, token: &str) -> Res
 
 /// Removes the session cookie from the browser with this response.
 pub fn without_cookie(state: &AppState, mut response: Response) -> Response {
-    let secure = state.config.base_url.starts_with("https://");
+    let secure = state.config.is_https();
     let value = HeaderValue::from_str(&clearing_cookie(secure)).expect("static cookie text");
     response.headers_mut().append(header::SET_COOKIE, value);
     response

@@ -29,7 +29,7 @@ use crate::platform::mail::{self, Mail};
 use crate::platform::scope::{Permission, Role, Scope};
 use crate::platform::time;
 use crate::platform::time::format_date;
-use crate::platform::web::{Chrome, PageContext, render};
+use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
 
 struct UserRow {
     id: Uuid,
@@ -270,9 +270,9 @@ pub async fn invite(
     .await?;
     txn.commit().await?;
     state.mailer.kick(&state.db);
-    let done = format!("Invitation sent to {email}. The link in it works for 7 days.");
-    let done: String = form_urlencoded::byte_serialize(done.as_bytes()).collect();
-    Ok(Redirect::to(&format!("/users?done={done}")).into_response())
+    Ok(done(format!(
+        "Invitation sent to {email}. The link in it works for 7 days."
+    )))
 }
 
 /// Writes the invitation mail for `invited` to the outbox (sent after the transaction commits).
@@ -333,8 +333,7 @@ async fn manageable_user(state: &AppState, scope: &Scope, id: &str) -> AppResult
 }
 
 fn done(message: String) -> Response {
-    let message: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    Redirect::to(&format!("/users?done={message}")).into_response()
+    redirect_with_notice("/users", &message)
 }
 
 pub async fn deactivate(

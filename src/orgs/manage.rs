@@ -22,7 +22,7 @@ use crate::audit::{self, Entry};
 use crate::identity::{self, store as people};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::{Permission, Scope};
-use crate::platform::web::{Chrome, PageContext, render};
+use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
 
 /// The partner, when the caller's `permission` reaches it; 404 when they cannot see it at all,
 /// 403 when they can see it but not change it this way.
@@ -57,8 +57,7 @@ fn entry(
 }
 
 fn back_to(partner: &Organization, message: &str) -> Response {
-    let message: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    Redirect::to(&format!("/partners/{}?done={message}", partner.id)).into_response()
+    redirect_with_notice(&format!("/partners/{}", partner.id), message)
 }
 
 #[derive(Template)]

@@ -89,6 +89,13 @@ impl DatabaseUrl {
     }
 }
 
+impl Config {
+    /// Served over https: cookies get `Secure`, responses HSTS.
+    pub fn is_https(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
 /// Never print a database password in logs or errors.
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

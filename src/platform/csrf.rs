@@ -37,7 +37,7 @@ pub async fn assign(State(state): State<AppState>, mut request: Request, next: N
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
-        let secure = state.config.base_url.starts_with("https://");
+        let secure = state.config.is_https();
         if let Ok(value) = HeaderValue::from_str(&set_cookie(COOKIE, &token, secure, None)) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }

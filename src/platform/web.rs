@@ -267,6 +267,13 @@ fn is_current_section(href: &str, path: &str) -> bool {
     }
 }
 
+/// POST-redirect-GET: sends the browser to `path`, whose page shows `message` as its flash
+/// (the `done` query parameter).
+pub fn redirect_with_notice(path: &str, message: &str) -> Response {
+    let message: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
+    axum::response::Redirect::to(&format!("{path}?done={message}")).into_response()
+}
+
 /// Renders a page template as an HTML response.
 pub fn render(page: &impl Template) -> AppResult<Response> {
     let html = page
