@@ -13,9 +13,12 @@ use uuid::Uuid;
 use crate::identity::password::Password;
 use crate::identity::store::{NewUser, assign_partner, create_user};
 use crate::migrations::Migrator;
+use crate::orders::seed::{DemoBuyer, seed_catalogue, seed_orders};
+use crate::orders::store::Author;
 use crate::orgs::store::{NewOrganization, create_organization};
 use crate::platform::config::DatabaseUrl;
 use crate::platform::db::{self, Db};
+use crate::platform::files::FileStore;
 use crate::platform::scope::Role;
 use crate::platform::{instance, time as clock};
 
@@ -37,7 +40,7 @@ pub struct DemoLogin {
 }
 
 /// Empties a demo (or brand-new) database and fills it with the demo program.
-pub async fn prepare(url: &DatabaseUrl) -> anyhow::Result<Vec<DemoLogin>> {
+pub async fn prepare(url: &DatabaseUrl, files: &FileStore) -> anyhow::Result<Vec<DemoLogin>> {
     let db = db::connect(url).await?;
     if let Err(refused) = refuse_unless_ours(&db, url).await {
         db.close().await?;
@@ -68,7 +71,7 @@ pub async fn prepare(url: &DatabaseUrl) -> anyhow::Result<Vec<DemoLogin>> {
             db
         }
     };
-    let result = seed(&db).await;
+    let result = seed(&db, files).await;
     db.close().await?;
     result
 }
@@ -94,10 +97,10 @@ async fn refuse_unless_ours(db: &Db, url: &DatabaseUrl) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
+async fn seed(db: &Db, files: &FileStore) -> anyhow::Result<Vec<DemoLogin>> {
     instance::create(db, VENDOR_NAME, PROGRAM_NAME, true).await?;
     let txn = db.begin().await?;
-    let logins = seed_program(&txn).await?;
+    let logins = seed_program(&txn, files).await?;
     txn.commit().await?;
     Ok(logins)
 }
@@ -330,7 +333,10 @@ async fn add_partner(
 }
 
 /// The demo's organisations and people; tests use it as their fixture.
-pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoLogin>> {
+pub async fn seed_program(
+    txn: &DatabaseTransaction,
+    files: &FileStore,
+) -> anyhow::Result<Vec<DemoLogin>> {
     let now = clock::now();
     let vendor = create_organization(
         txn,
@@ -352,22 +358,24 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
     .await?;
 
     let mut ids = std::collections::BTreeMap::new();
+    let mut partners: Vec<(Uuid, &DemoPartner)> = Vec::new();
     for (distributor, resellers) in &DISTRIBUTORS {
         let distributor_id = add_partner(txn, distributor, vendor.id, now).await?;
         ids.insert(distributor.name, distributor_id);
+        partners.push((distributor_id, distributor));
         for reseller in *resellers {
-            ids.insert(
-                reseller.name,
-                add_partner(txn, reseller, distributor_id, now).await?,
-            );
+            let reseller_id = add_partner(txn, reseller, distributor_id, now).await?;
+            ids.insert(reseller.name, reseller_id);
+            partners.push((reseller_id, reseller));
         }
     }
     for referral in &REFERRAL_PARTNERS {
-        ids.insert(
-            referral.name,
-            add_partner(txn, referral, vendor.id, now).await?,
-        );
+        let referral_id = add_partner(txn, referral, vendor.id, now).await?;
+        ids.insert(referral.name, referral_id);
+        partners.push((referral_id, referral));
     }
+    // Who places each partner's orders: its sales person, else its administrator.
+    let mut buyers: std::collections::BTreeMap<Uuid, (Uuid, String, Role)> = Default::default();
 
     // One hash for every demo account: hashing is deliberately slow.
     let password_hash = Password::check(DEMO_PASSWORD, &[])
@@ -478,6 +486,7 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
         ),
     ];
     let mut logins = Vec::new();
+    let mut operations = None;
     for &(email, name, role, organization) in &people {
         let organization_id = organization.map_or(vendor.id, |name| ids[name]);
         let user = create_user(
@@ -491,6 +500,18 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
             },
         )
         .await?;
+        let buys = buyers
+            .get(&organization_id)
+            .is_none_or(|(_, _, held)| *held != Role::Sales);
+        if buys && matches!(role, Role::Sales | Role::PartnerAdmin) {
+            buyers.insert(organization_id, (user.id, name.to_owned(), role));
+        }
+        if role == Role::Operations {
+            operations = Some(Author {
+                user_id: Some(user.id),
+                label: format!("{name} ({VENDOR_NAME})"),
+            });
+        }
         if role.requires_second_factor() {
             crate::identity::entity::user::ActiveModel {
                 id: sea_orm::ActiveValue::Set(user.id),
@@ -518,7 +539,7 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
     for ((partner, organization_id), name) in unstaffed.zip(ADMIN_NAMES.iter().cycle()) {
         let domain = partner.to_lowercase().replace(' ', "-").replace('ó', "o");
         let email = format!("admin@{domain}.example");
-        create_user(
+        let admin = create_user(
             txn,
             NewUser {
                 organization_id: *organization_id,
@@ -529,12 +550,45 @@ pub async fn seed_program(txn: &DatabaseTransaction) -> anyhow::Result<Vec<DemoL
             },
         )
         .await?;
+        buyers.insert(
+            *organization_id,
+            (admin.id, (*name).to_owned(), Role::PartnerAdmin),
+        );
         logins.push(DemoLogin {
             email,
             role: Role::PartnerAdmin,
             organization: (*partner).to_owned(),
         });
     }
+
+    let operations =
+        operations.ok_or_else(|| anyhow::anyhow!("the demo has no operations user"))?;
+    seed_catalogue(
+        txn,
+        (ids["Brightline Distribution"], "Brightline Distribution"),
+        now - Duration::days(400),
+    )
+    .await?;
+    let trading: Vec<DemoBuyer> = partners
+        .iter()
+        .filter(|(_, demo)| matches!(demo.outcome.0, "active" | "suspended"))
+        .filter_map(|(id, demo)| {
+            let (user_id, name, _) = buyers.get(id)?.clone();
+            Some(DemoBuyer {
+                partner_id: *id,
+                name: demo.name.to_owned(),
+                country: demo.country.to_owned(),
+                orders: match demo.partner_type {
+                    "distributor" => 36,
+                    "reseller" => 18,
+                    _ => 8,
+                },
+                buyer: (user_id, name),
+                stopped_days_ago: if demo.outcome.0 == "suspended" { 60 } else { 0 },
+            })
+        })
+        .collect();
+    seed_orders(txn, files, &trading, &operations, now).await?;
     Ok(logins)
 }
 

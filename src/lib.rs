@@ -11,6 +11,7 @@ pub mod home;
 pub mod identity;
 mod migrations;
 pub mod notify;
+pub mod orders;
 pub mod orgs;
 pub mod platform;
 
@@ -35,6 +36,7 @@ use tower_http::trace::TraceLayer;
 use platform::config::Config;
 use platform::db::{self, Db};
 use platform::error::ErrorPage;
+use platform::files::FileStore;
 use platform::instance::{self, Instance};
 use platform::mail::Mailer;
 use platform::metrics::{self, Metrics};
@@ -48,6 +50,7 @@ pub struct AppState {
     pub instance: Arc<Instance>,
     pub metrics: Arc<Metrics>,
     pub mailer: Mailer,
+    pub files: FileStore,
     security_headers: Arc<Vec<(HeaderName, HeaderValue)>>,
 }
 
@@ -64,6 +67,7 @@ impl Portal {
         let instance = instance::find_or_create(&db).await?;
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let https = config.is_https();
+        let files = FileStore::local(&config.data_dir.join("files"))?;
         Ok(Portal {
             state: AppState {
                 db,
@@ -71,6 +75,7 @@ impl Portal {
                 instance: Arc::new(instance),
                 metrics: Arc::default(),
                 mailer,
+                files,
                 security_headers: Arc::new(web::security_headers(https)),
             },
         })
@@ -87,6 +92,7 @@ impl Portal {
             .merge(home::routes())
             .merge(identity::routes())
             .merge(orgs::routes())
+            .merge(orders::routes())
             .merge(notify::routes())
             .merge(audit::routes())
             .merge(platform::health::routes())

@@ -165,7 +165,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo => {
-            let logins = demo::prepare(&config.database).await?;
+            let files = portico::platform::files::FileStore::local(&config.data_dir.join("files"))?;
+            let logins = demo::prepare(&config.database, &files).await?;
             println!(
                 "Demo program \"{}\" created in {}.\n\nSign in as any of these, with the \
                  password \"{}\":",

@@ -11,6 +11,7 @@ mod m0005_view_as;
 mod m0006_profile_details;
 mod m0007_role_policy;
 mod m0008_billing_address;
+mod m0009_orders;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_profile_details::Migration),
             Box::new(m0007_role_policy::Migration),
             Box::new(m0008_billing_address::Migration),
+            Box::new(m0009_orders::Migration),
         ]
     }
 }

@@ -75,12 +75,25 @@ async fn check(request: Request, expected: Option<&str>) -> Result<Request, Resp
             Err(rejected())
         };
     }
-    let is_form = request
+    let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or_default();
+    // File uploads carry the token in the form's address: reading it from the multipart body
+    // would mean buffering the whole upload here.
+    if content_type.starts_with("multipart/form-data") {
+        let in_address = request.uri().query().is_some_and(|query| {
+            form_urlencoded::parse(query.as_bytes())
+                .any(|(name, value)| name == FIELD && value.as_bytes() == expected.as_bytes())
+        });
+        return if in_address {
+            Ok(request)
+        } else {
+            Err(rejected())
+        };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(rejected());
     }
     let (parts, body) = request.into_parts();

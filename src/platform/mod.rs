@@ -1,16 +1,19 @@
 //! Shared machinery every capability module uses and none of them owns: configuration, the
-//! database, errors, ids, time, money, metrics and the web shell. `platform` uses no module.
+//! database, errors, ids, readable numbers, files, time, money, metrics and the web shell. `platform` uses no module.
 
 pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod error;
+pub mod export;
+pub mod files;
 pub mod health;
 pub mod ids;
 pub mod instance;
 pub mod mail;
 pub mod metrics;
 pub mod money;
+pub mod numbers;
 pub mod scope;
 pub mod time;
 pub mod web;

@@ -67,6 +67,10 @@ impl Currency {
         self.code
     }
 
+    pub fn decimals(self) -> u8 {
+        self.exponent
+    }
+
     fn scale(self) -> i64 {
         10_i64.pow(u32::from(self.exponent))
     }

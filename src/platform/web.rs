@@ -174,6 +174,13 @@ const SECTIONS: &[Section] = &[
         side: Some(Side::Partner),
     },
     Section {
+        label: "Orders",
+        own_label: None,
+        href: "/orders",
+        permission: Some(Permission::OrdersRead),
+        side: None,
+    },
+    Section {
         label: "Users",
         own_label: None,
         href: "/users",

@@ -75,7 +75,7 @@ async fn missing_page_tells_a_person_what_to_do() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let driver = &browser.driver;
 
-    driver.goto(app.url("/orders/ORD-404")).await.unwrap();
+    driver.goto(app.url("/nothing-here/ORD-404")).await.unwrap();
     let heading = element(driver, By::Tag("h1")).await;
     assert_eq!(heading.text().await.unwrap(), "Page not found");
     click(driver, By::LinkText("Go to the home page")).await;
@@ -175,7 +175,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
     );
     assert_eq!(
         navigation(driver).await,
-        vec!["Home", "Organisation", "Your activity"]
+        vec!["Home", "Organisation", "Orders", "Your activity"]
     );
 
     // Typing a forbidden address says so in words.
@@ -199,6 +199,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
         vec![
             "Home",
             "Partners",
+            "Orders",
             "Users",
             "Staff",
             "Mail outbox",

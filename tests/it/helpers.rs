@@ -79,6 +79,11 @@ impl TestDb {
         }
     }
 
+    /// The file store the app of this database uses.
+    pub fn files(&self) -> portico::platform::files::FileStore {
+        portico::platform::files::FileStore::local(&self.dir.path().join("files")).expect("files")
+    }
+
     pub fn config(&self) -> Config {
         let mut config = RawConfig {
             data_dir: Some(self.dir.path().display().to_string()),
@@ -138,6 +143,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// A connection pool of the test's own, for fixtures and for looking behind the app.
     pub pool: Db,
+    pub files: portico::platform::files::FileStore,
     pub db: TestDb,
     /// The demo program's accounts, once `with_demo_program` ran.
     pub demo_logins: Vec<portico::demo::DemoLogin>,
@@ -169,6 +175,7 @@ impl TestApp {
         config.base_url = format!("http://{address}");
         let portal = Portal::open(config).await.expect("open portal");
         let pool = portal.state().db.clone();
+        let files = portal.state().files.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(portal.serve(listener, async {
             let _ = stopped.await;
@@ -181,6 +188,7 @@ impl TestApp {
             address,
             client,
             pool,
+            files,
             db,
             demo_logins: Vec::new(),
             stop: Some(stop),
@@ -205,7 +213,7 @@ impl TestApp {
     pub async fn with_demo_program(mut self) -> TestApp {
         use sea_orm::TransactionTrait;
         let txn = self.pool.begin().await.expect("begin");
-        self.demo_logins = portico::demo::seed_program(&txn)
+        self.demo_logins = portico::demo::seed_program(&txn, &self.files)
             .await
             .expect("seed demo program");
         txn.commit().await.expect("commit");
@@ -458,6 +466,32 @@ impl Visitor {
         let mut body: Vec<(&str, &str)> = fields.to_vec();
         body.push(("csrf_token", &token));
         self.post_raw(path, &body).await
+    }
+
+    /// Uploads a file as the page's upload form does: multipart, the token in the address.
+    pub async fn post_file(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, Vec<u8>),
+    ) -> reqwest::Response {
+        let token = self.csrf_token().await;
+        let (file_name, content_type, bytes) = file;
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str(content_type)
+            .expect("content type");
+        form = form.part("file", part);
+        self.client()
+            .post(format!("{}{path}?csrf_token={token}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Posts exactly these fields, with no token added.

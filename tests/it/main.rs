@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod demo;
 mod identity;
+mod orders;
 mod orgs;
 mod shell;
 mod tenancy;

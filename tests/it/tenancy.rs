@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use portico::identity::entity::user;
+use portico::orders::entity::{order_document, sales_order};
 use portico::orgs::entity::organization;
 use portico::platform::scope::Permission;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -193,6 +194,77 @@ const ROUTES: &[RouteCase] = &[
         "/partners/new",
         Access::Requires(Permission::PartnersManage),
     ),
+    route("GET", "/orders", Access::Requires(Permission::OrdersRead)),
+    route(
+        "GET",
+        "/orders/export/{format}",
+        Access::Requires(Permission::OrdersRead),
+    ),
+    route(
+        "GET",
+        "/orders/new",
+        Access::Requires(Permission::OrdersWrite),
+    ),
+    route(
+        "POST",
+        "/orders/new",
+        Access::Requires(Permission::OrdersWrite),
+    ),
+    route(
+        "GET",
+        "/orders/{id}",
+        Access::Requires(Permission::OrdersRead),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/submit",
+        Access::Requires(Permission::OrdersWrite),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/cancel",
+        Access::Requires(Permission::OrdersWrite),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/confirm",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/reject",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/status",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/block",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/unblock",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/promise",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/documents",
+        Access::Requires(Permission::OrdersWrite),
+    ),
+    route(
+        "GET",
+        "/orders/{id}/documents/{document_id}",
+        Access::Requires(Permission::OrdersRead),
+    ),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
@@ -278,6 +350,26 @@ async fn id_of(app: &TestApp, name: &str) -> String {
         .to_string()
 }
 
+/// An order of `owner` (one with a document where it has any), or a made-up id for a partner
+/// without orders.
+async fn order_of(app: &TestApp, owner: &str) -> uuid::Uuid {
+    let partner = uuid::Uuid::parse_str(&id_of(app, owner).await).unwrap();
+    let with_document = order_document::Entity::find()
+        .filter(order_document::Column::PartnerId.eq(partner))
+        .one(&app.pool)
+        .await
+        .unwrap();
+    let query = match with_document {
+        Some(document) => sales_order::Entity::find_by_id(document.order_id),
+        None => sales_order::Entity::find().filter(sales_order::Column::PartnerId.eq(partner)),
+    };
+    query
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .map_or_else(portico::platform::ids::new_id, |order| order.id)
+}
+
 /// The route with its placeholders filled by an object of `owner` (a partner organisation).
 async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
     let id = if path.starts_with("/users/{id}") || path.starts_with("/view-as/{id}") {
@@ -303,12 +395,28 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
         .await
         .unwrap()
         .to_string()
+    } else if path.starts_with("/orders/{id}") {
+        order_of(app, owner).await.to_string()
     } else if path.contains("{id}") {
         id_of(app, owner).await
     } else {
         String::new()
     };
+    let document = if path.contains("{document_id}") {
+        let order = order_of(app, owner).await;
+        order_document::Entity::find()
+            .filter(order_document::Column::OrderId.eq(order))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .map_or_else(portico::platform::ids::new_id, |d| d.id)
+            .to_string()
+    } else {
+        String::new()
+    };
     path.replace("{id}", &id)
+        .replace("{document_id}", &document)
+        .replace("{format}", "csv")
         .replace("{staff_id}", &portico::platform::ids::new_id().to_string())
         .replace(
             "{certification_id}",

@@ -1,0 +1,737 @@
+//! Changing orders: a partner creates, submits or withdraws its own; vendor operations confirm,
+//! reject, move through fulfilment, block and unblock, and promise dates. Each handler checks the
+//! permission first, finds the order through the scope (404 outside it), checks the order's
+//! state, then writes the change, its timeline row and its audit row in one transaction.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::Form;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::response::Response;
+use sea_orm::TransactionTrait;
+use serde::Deserialize;
+use serde_json::json;
+use time::Date;
+use time::macros::format_description;
+use uuid::Uuid;
+
+use super::model::{self, FieldError, OrderInput, OrderStatus};
+use super::pages::money;
+use super::store::{self, Author, NewOrder, Order};
+use crate::AppState;
+use crate::audit::{self, Entry};
+use crate::orgs::store as orgs;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::scope::{Permission, Scope, Side};
+use crate::platform::time::now;
+use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+
+/// Blank rows the new-order form offers beyond what was typed.
+const SPARE_ROWS: usize = 3;
+const FIRST_ROWS: usize = 6;
+
+/// The person acting, as the timeline names them.
+pub(super) fn author(scope: &Scope, context: &PageContext) -> Author {
+    Author {
+        user_id: Some(scope.user_id),
+        label: context.viewer.as_ref().map_or_else(
+            || scope.email.clone(),
+            |v| format!("{} ({})", v.display_name, v.organization_name),
+        ),
+    }
+}
+
+pub(super) fn audit_entry(
+    scope: &Scope,
+    client: &SocketAddr,
+    order: &Order,
+    action: &'static str,
+    detail: serde_json::Value,
+) -> Entry {
+    Entry::by(scope, client, action)
+        .on("order", &order.number)
+        .concerning(order.partner_id)
+        .with(detail)
+}
+
+fn back_to(order: &Order, message: &str) -> Response {
+    redirect_with_notice(&format!("/orders/{}", order.id), message)
+}
+
+struct ProductHint {
+    sku: String,
+    name: String,
+    product_line: String,
+    unit: String,
+    min_order_quantity: i32,
+    pack_size: i32,
+}
+
+struct PartnerChoice {
+    id: String,
+    name: String,
+    selected: bool,
+}
+
+struct RowView {
+    number: usize,
+    sku: String,
+    quantity: String,
+    discount: String,
+}
+
+#[derive(Template)]
+#[template(path = "orders/new.html")]
+struct NewOrderPage {
+    chrome: Chrome,
+    input: OrderInput,
+    rows: Vec<RowView>,
+    errors: Vec<FieldError>,
+    currencies: Vec<String>,
+    partners: Vec<PartnerChoice>,
+    products: Vec<ProductHint>,
+}
+
+impl NewOrderPage {
+    fn error_for(&self, field: &str) -> Vec<&str> {
+        self.errors
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect()
+    }
+}
+
+async fn form_page(
+    state: &AppState,
+    context: &PageContext,
+    scope: &Scope,
+    input: OrderInput,
+    partner_id: Option<Uuid>,
+    errors: Vec<FieldError>,
+) -> AppResult<Response> {
+    let currencies = store::price_list_currencies(&state.db).await?;
+    let partners = if scope.side() == Side::Vendor {
+        orgs::list_partners(&state.db, scope, &orgs::PartnerFilter::default())
+            .await?
+            .into_iter()
+            .filter(|p| p.status == "active")
+            .map(|p| PartnerChoice {
+                selected: Some(p.id) == partner_id,
+                id: p.id.to_string(),
+                name: p.name,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let products = store::active_products(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| ProductHint {
+            sku: p.sku,
+            name: p.name,
+            product_line: p.product_line,
+            unit: p.unit,
+            min_order_quantity: p.min_order_quantity,
+            pack_size: p.pack_size,
+        })
+        .collect();
+    let typed = input
+        .lines
+        .iter()
+        .filter(|l| !l.sku.trim().is_empty())
+        .count();
+    let count = (typed + SPARE_ROWS).clamp(FIRST_ROWS, model::MAX_LINES);
+    let rows = (0..count)
+        .map(|i| {
+            let line = input.lines.get(i).cloned().unwrap_or_default();
+            RowView {
+                number: i + 1,
+                sku: line.sku,
+                quantity: line.quantity,
+                discount: line.discount,
+            }
+        })
+        .collect();
+    let mut input = input;
+    if input.currency.is_empty() {
+        input.currency = currencies.first().cloned().unwrap_or_default();
+    }
+    render(&NewOrderPage {
+        chrome: Chrome::new(&state.instance, context),
+        input,
+        rows,
+        errors,
+        currencies,
+        partners,
+        products,
+    })
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+) -> AppResult<Response> {
+    scope.require(Permission::OrdersWrite)?;
+    form_page(
+        &state,
+        &context,
+        &scope,
+        OrderInput::default(),
+        None,
+        Vec::new(),
+    )
+    .await
+}
+
+/// Saves a new order as a draft, or places it at once (`intent=submit`).
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    body: Bytes,
+) -> AppResult<Response> {
+    let writable = scope.partners(Permission::OrdersWrite)?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let submit = field("intent") != "draft";
+    let partner_field = field("partner_id");
+    let input = OrderInput::from_pairs(pairs.clone());
+    let partner_id = if scope.side() == Side::Partner {
+        Some(scope.organization_id)
+    } else {
+        Uuid::parse_str(&partner_field).ok()
+    };
+    let Some(partner_id) = partner_id.filter(|id| writable.contains(*id)) else {
+        let errors = vec![FieldError {
+            field: "partner_id".into(),
+            message: "Choose the partner this order is for.".into(),
+        }];
+        return form_page(&state, &context, &scope, input, None, errors).await;
+    };
+    let partner = orgs::find_partner(&state.db, &scope, partner_id).await?;
+    let terms = store::terms_for(&state.db, &partner, input.currency.trim()).await?;
+    let valid = match model::validate(&input, &terms) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            return form_page(&state, &context, &scope, input, Some(partner_id), errors).await;
+        }
+    };
+    let status = if submit {
+        OrderStatus::Submitted
+    } else {
+        OrderStatus::Draft
+    };
+    let author = author(&scope, &context);
+    let txn = state.db.begin().await?;
+    let order = store::create_order(
+        &txn,
+        NewOrder {
+            partner_id,
+            order: &valid,
+            status,
+            source: "portal",
+            source_reference: None,
+            ordered_at: now(),
+        },
+        &author,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            &scope,
+            &client,
+            &order,
+            if submit { "order.submitted" } else { "order.created" },
+            json!({ "customer": order.customer_name, "total": money(order.total_minor, &order.currency), "lines": valid.lines.len() }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let message = if submit {
+        format!(
+            "Order {} submitted. Operations usually confirm within 1 business day.",
+            order.number
+        )
+    } else {
+        format!(
+            "Order {} saved as a draft. Submit it when it is complete.",
+            order.number
+        )
+    };
+    Ok(back_to(&order, &message))
+}
+
+/// The order behind an action: permission first (403 whatever the order), then the order
+/// through the scope (404 outside it).
+async fn order_for(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+    permission: Permission,
+) -> AppResult<Order> {
+    let reach = scope.partners(permission)?;
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let order = store::find_order(&state.db, scope, id).await?;
+    if !reach.contains(order.partner_id) {
+        // Readable (a parent's view of a sub-partner) but not theirs to change.
+        return Err(AppError::Forbidden);
+    }
+    Ok(order)
+}
+
+fn status_of(order: &Order) -> OrderStatus {
+    OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Draft)
+}
+
+const CHANGED_MEANWHILE: &str =
+    "Someone changed this order while you were looking at it. Check its timeline and try again.";
+
+/// Moves the order to `to` and audits it as `action`; the shared tail of every status change.
+#[allow(clippy::too_many_arguments)]
+async fn move_order(
+    state: &AppState,
+    scope: &Scope,
+    context: &PageContext,
+    client: &SocketAddr,
+    order: &Order,
+    to: OrderStatus,
+    reason: Option<String>,
+    action: &'static str,
+    message: String,
+) -> AppResult<Response> {
+    let txn = state.db.begin().await?;
+    let moved = store::change_status(
+        &txn,
+        order,
+        to,
+        reason.clone(),
+        &author(scope, context),
+        now(),
+    )
+    .await?;
+    if !moved {
+        return Ok(back_to(order, CHANGED_MEANWHILE));
+    }
+    audit::record(
+        &txn,
+        audit_entry(
+            scope,
+            client,
+            order,
+            action,
+            json!({ "from": order.status, "to": to.key(), "reason": reason }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(order, &message))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
+    if status_of(&order) != OrderStatus::Draft {
+        return Ok(back_to(
+            &order,
+            "Only a draft can be submitted; this order already was.",
+        ));
+    }
+    let partner = orgs::find_partner(&state.db, &scope, order.partner_id).await?;
+    if partner.status != "active" {
+        return Ok(back_to(
+            &order,
+            &format!(
+                "{} is {} in the program, so it cannot order. Your partner manager can tell you what is needed.",
+                partner.name, partner.status
+            ),
+        ));
+    }
+    let message = format!(
+        "Order {} submitted. Operations usually confirm within 1 business day.",
+        order.number
+    );
+    move_order(
+        &state,
+        &scope,
+        &context,
+        &client,
+        &order,
+        OrderStatus::Submitted,
+        None,
+        "order.submitted",
+        message,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReasonForm {
+    reason: String,
+}
+
+fn required_reason(reason: &str) -> Option<String> {
+    Some(reason.trim().to_owned()).filter(|r| !r.is_empty())
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
+    if !status_of(&order).partner_may_cancel() {
+        return Ok(back_to(
+            &order,
+            "The vendor has confirmed this order, so it can no longer be withdrawn here. Ask your partner manager or open a support request.",
+        ));
+    }
+    let Some(reason) = required_reason(&form.reason) else {
+        return Ok(back_to(
+            &order,
+            "Say why the order is withdrawn: operations read it in the timeline.",
+        ));
+    };
+    let message = format!("Order {} withdrawn.", order.number);
+    move_order(
+        &state,
+        &scope,
+        &context,
+        &client,
+        &order,
+        OrderStatus::Cancelled,
+        Some(reason),
+        "order.cancelled",
+        message,
+    )
+    .await
+}
+
+/// Refuses operations on a blocked order until the block is lifted.
+fn blocked_refusal(order: &Order) -> Option<Response> {
+    order.blocked_at.is_some().then(|| {
+        back_to(
+            order,
+            "This order is blocked. Lift the block (saying how it was resolved) before moving it on.",
+        )
+    })
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersApprove).await?;
+    if status_of(&order) != OrderStatus::Submitted {
+        return Ok(back_to(&order, "Only a submitted order can be confirmed."));
+    }
+    if let Some(refusal) = blocked_refusal(&order) {
+        return Ok(refusal);
+    }
+    let message = format!(
+        "Order {} confirmed; the partner sees it at once.",
+        order.number
+    );
+    move_order(
+        &state,
+        &scope,
+        &context,
+        &client,
+        &order,
+        OrderStatus::Confirmed,
+        None,
+        "order.confirmed",
+        message,
+    )
+    .await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersApprove).await?;
+    if status_of(&order) != OrderStatus::Submitted {
+        return Ok(back_to(&order, "Only a submitted order can be rejected."));
+    }
+    let Some(reason) = required_reason(&form.reason) else {
+        return Ok(back_to(
+            &order,
+            "Say why the order is rejected: the partner reads the reason on the order.",
+        ));
+    };
+    let message = format!(
+        "Order {} rejected; the partner sees your reason.",
+        order.number
+    );
+    move_order(
+        &state,
+        &scope,
+        &context,
+        &client,
+        &order,
+        OrderStatus::Cancelled,
+        Some(reason),
+        "order.rejected",
+        message,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusForm {
+    status: String,
+    reason: String,
+}
+
+pub async fn advance(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<StatusForm>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersApprove).await?;
+    let current = status_of(&order);
+    let Some(to) = OrderStatus::parse(form.status.trim())
+        .filter(|to| current.next_for_operations().contains(to))
+    else {
+        return Ok(back_to(
+            &order,
+            &format!(
+                "An order that is {} cannot move to \"{}\". Choose one of the statuses offered.",
+                current.label().to_lowercase(),
+                form.status.trim()
+            ),
+        ));
+    };
+    if let Some(refusal) = blocked_refusal(&order) {
+        return Ok(refusal);
+    }
+    let reason = required_reason(&form.reason);
+    if matches!(to, OrderStatus::Cancelled | OrderStatus::Returned) && reason.is_none() {
+        return Ok(back_to(
+            &order,
+            &format!(
+                "Say why the order is {}: the partner reads it in the timeline.",
+                to.label().to_lowercase()
+            ),
+        ));
+    }
+    let message = format!(
+        "Order {} is now {}.",
+        order.number,
+        to.label().to_lowercase()
+    );
+    move_order(
+        &state,
+        &scope,
+        &context,
+        &client,
+        &order,
+        to,
+        reason,
+        "order.status_changed",
+        message,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BlockForm {
+    reason: String,
+    owner: String,
+}
+
+pub async fn block(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<BlockForm>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersApprove).await?;
+    if order.blocked_at.is_some() {
+        return Ok(back_to(&order, "This order is already blocked."));
+    }
+    if !status_of(&order).is_open() {
+        return Ok(back_to(&order, "A closed order cannot be blocked."));
+    }
+    let (Some(reason), Some(owner)) = (required_reason(&form.reason), required_reason(&form.owner))
+    else {
+        return Ok(back_to(
+            &order,
+            "Say why the order is blocked and who must act to unblock it: the partner sees both.",
+        ));
+    };
+    let txn = state.db.begin().await?;
+    if !store::block(
+        &txn,
+        &order,
+        &reason,
+        &owner,
+        &author(&scope, &context),
+        now(),
+    )
+    .await?
+    {
+        return Ok(back_to(&order, CHANGED_MEANWHILE));
+    }
+    audit::record(
+        &txn,
+        audit_entry(
+            &scope,
+            &client,
+            &order,
+            "order.blocked",
+            json!({ "reason": reason, "owner": owner }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &order,
+        &format!(
+            "Order {} is blocked; the partner sees why and who owns it.",
+            order.number
+        ),
+    ))
+}
+
+pub async fn unblock(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ReasonForm>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersApprove).await?;
+    if order.blocked_at.is_none() {
+        return Ok(back_to(&order, "This order is not blocked."));
+    }
+    let Some(resolution) = required_reason(&form.reason) else {
+        return Ok(back_to(
+            &order,
+            "Say how the block was resolved: the partner reads it in the timeline.",
+        ));
+    };
+    let txn = state.db.begin().await?;
+    if !store::unblock(&txn, &order, &resolution, &author(&scope, &context), now()).await? {
+        return Ok(back_to(&order, CHANGED_MEANWHILE));
+    }
+    audit::record(
+        &txn,
+        audit_entry(
+            &scope,
+            &client,
+            &order,
+            "order.unblocked",
+            json!({ "resolution": resolution }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &order,
+        &format!("The block on order {} is lifted.", order.number),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PromiseForm {
+    date: String,
+    reason: String,
+}
+
+pub async fn promise(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<PromiseForm>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersApprove).await?;
+    if !status_of(&order).is_open() {
+        return Ok(back_to(&order, "A closed order gets no delivery promise."));
+    }
+    let Ok(date) = Date::parse(
+        form.date.trim(),
+        format_description!("[year]-[month]-[day]"),
+    ) else {
+        return Ok(back_to(
+            &order,
+            "Promised date: use YYYY-MM-DD, e.g. 2026-03-12.",
+        ));
+    };
+    if date < now().date() {
+        return Ok(back_to(
+            &order,
+            "Promised date: choose today or a later day.",
+        ));
+    }
+    let reason = required_reason(&form.reason);
+    if order.promised_date.is_some() && reason.is_none() {
+        return Ok(back_to(
+            &order,
+            "Say why the promised date moves: the partner reads it in the timeline.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    if !store::promise(
+        &txn,
+        &order,
+        date,
+        reason.clone(),
+        &author(&scope, &context),
+        now(),
+    )
+    .await?
+    {
+        return Ok(back_to(&order, CHANGED_MEANWHILE));
+    }
+    audit::record(
+        &txn,
+        audit_entry(&scope, &client, &order, "order.promised", json!({ "from": order.promised_date.map(|d| d.to_string()), "to": date.to_string(), "reason": reason })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &order,
+        &format!("Order {} is promised for {date}.", order.number),
+    ))
+}
