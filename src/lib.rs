@@ -38,6 +38,7 @@ use platform::db::{self, Db};
 use platform::error::ErrorPage;
 use platform::files::FileStore;
 use platform::instance::{self, Instance};
+use platform::jobs::{JobContext, Registry, Worker};
 use platform::mail::Mailer;
 use platform::metrics::{self, Metrics};
 use platform::{csrf, web};
@@ -85,6 +86,16 @@ impl Portal {
         &self.state
     }
 
+    /// A job worker over this portal's database, with every module's job handlers.
+    pub fn worker(&self) -> Worker {
+        let context = JobContext {
+            db: self.state.db.clone(),
+            mailer: self.state.mailer.clone(),
+            base_url: self.state.config.base_url.clone(),
+        };
+        Worker::new(context, job_handlers())
+    }
+
     /// The whole web app: pages, operations endpoints, assets and the shared layers.
     pub fn router(&self) -> Router {
         let state = self.state.clone();
@@ -96,6 +107,7 @@ impl Portal {
             .merge(notify::routes())
             .merge(audit::routes())
             .merge(platform::health::routes())
+            .merge(platform::jobs_admin::routes())
             .route("/assets/{name}", get(web::serve_asset))
             .fallback(web::not_found);
         // Listed outermost first: the request id exists before anything logs.
@@ -136,6 +148,10 @@ impl Portal {
     ) -> anyhow::Result<()> {
         let router = self.router();
         let retries = tokio::spawn(retry_mail(self.state.clone()));
+        let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = tokio::spawn(self.worker().run(async {
+            let _ = worker_stopped.await;
+        }));
         let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
         let server = axum::serve(
             listener,
@@ -159,9 +175,16 @@ impl Portal {
             }
         }
         retries.abort();
+        let _ = stop_worker.send(());
+        let _ = worker.await;
         self.state.db.close().await?;
         Ok(())
     }
+}
+
+/// Every kind of job the modules run.
+fn job_handlers() -> Registry {
+    Registry::new()
 }
 
 /// Delivers mail that could not go out at once (SMTP down, a crash mid-send).

@@ -23,6 +23,9 @@ struct Cli {
 enum Command {
     /// Run the web portal until stopped (Ctrl-C or SIGTERM).
     Serve,
+    /// Run background jobs only (notifications, digests …), beside one or more `serve`
+    /// processes on the same database; `serve` runs a worker of its own too.
+    Worker,
     /// Apply database migrations, then exit.
     Migrate,
     /// Audit log tools.
@@ -74,9 +77,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let database_file = match cli.command {
         Command::Demo => DEMO_DATABASE_FILE,
-        Command::Serve | Command::Migrate | Command::Audit { .. } | Command::Admin { .. } => {
-            DATABASE_FILE
-        }
+        Command::Serve
+        | Command::Worker
+        | Command::Migrate
+        | Command::Audit { .. }
+        | Command::Admin { .. } => DATABASE_FILE,
     };
     let config = match cli.settings.check(database_file) {
         Ok(config) => config,
@@ -110,6 +115,12 @@ fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(config).await,
+        Command::Worker => {
+            let portal = Portal::open(config).await?;
+            println!("Portico job worker running (Ctrl-C stops it)");
+            portal.worker().run(shutdown_signal()).await;
+            Ok(())
+        }
         Command::Migrate => {
             let db = db::connect(&config.database).await?;
             db::migrate(&db).await?;

@@ -12,6 +12,7 @@ mod m0006_profile_details;
 mod m0007_role_policy;
 mod m0008_billing_address;
 mod m0009_orders;
+mod m0010_jobs;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_role_policy::Migration),
             Box::new(m0008_billing_address::Migration),
             Box::new(m0009_orders::Migration),
+            Box::new(m0010_jobs::Migration),
         ]
     }
 }

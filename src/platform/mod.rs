@@ -10,6 +10,8 @@ pub mod files;
 pub mod health;
 pub mod ids;
 pub mod instance;
+pub mod jobs;
+pub mod jobs_admin;
 pub mod mail;
 pub mod metrics;
 pub mod money;

@@ -202,6 +202,13 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        label: "Jobs",
+        own_label: None,
+        href: "/admin/jobs",
+        permission: Some(Permission::SettingsManage),
+        side: None,
+    },
+    Section {
         label: "Audit log",
         own_label: Some("Your activity"),
         href: "/admin/audit",

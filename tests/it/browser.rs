@@ -203,6 +203,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Users",
             "Staff",
             "Mail outbox",
+            "Jobs",
             "Audit log",
             "Roles"
         ]

@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod demo;
 mod identity;
+mod jobs;
 mod orders;
 mod orgs;
 mod shell;

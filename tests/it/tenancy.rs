@@ -265,6 +265,16 @@ const ROUTES: &[RouteCase] = &[
         "/orders/{id}/documents/{document_id}",
         Access::Requires(Permission::OrdersRead),
     ),
+    route(
+        "GET",
+        "/admin/jobs",
+        Access::Requires(Permission::SettingsManage),
+    ),
+    route(
+        "POST",
+        "/admin/jobs/{id}/retry",
+        Access::Requires(Permission::SettingsManage),
+    ),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
