@@ -66,6 +66,7 @@ impl Portal {
         let db = db::connect(&config.database).await?;
         db::migrate(&db).await?;
         let instance = instance::find_or_create(&db).await?;
+        notify::jobs::schedule_digest(&db, platform::time::now()).await?;
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let https = config.is_https();
         let files = FileStore::local(&config.data_dir.join("files"))?;
@@ -185,6 +186,8 @@ impl Portal {
 /// Every kind of job the modules run.
 fn job_handlers() -> Registry {
     Registry::new()
+        .register(notify::jobs::MAIL, notify::jobs::send_one)
+        .register(notify::jobs::DIGEST, notify::jobs::send_digests)
 }
 
 /// Delivers mail that could not go out at once (SMTP down, a crash mid-send).

@@ -220,6 +220,7 @@ async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
     }
     let scope = build_scope(db, &account, &organization, role).await?;
     let viewer = Viewer {
+        unread_notifications: crate::notify::store::unread_count(db, account.id).await?,
         display_name: account.display_name,
         organization_name: organization.name,
         role,
@@ -249,6 +250,7 @@ async fn view_as(db: &Db, viewed_id: Uuid, admin: &user::Model) -> Result<Option
     let mut scope = build_scope(db, &viewed, &organization, role).await?;
     scope.read_only_view = true;
     let viewer = Viewer {
+        unread_notifications: crate::notify::store::unread_count(db, viewed.id).await?,
         display_name: viewed.display_name,
         organization_name: organization.name,
         role,

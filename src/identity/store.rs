@@ -109,6 +109,53 @@ pub async fn unassign_partner(
         .map(|r| r.rows_affected)
 }
 
+/// Active users who may read a partner's data with `permission`: the partner's own users whose
+/// role holds it, and vendor staff whose role reaches all partners or who are assigned to it.
+pub async fn readers_of(
+    db: &impl ConnectionTrait,
+    partner_id: Uuid,
+    permission: crate::platform::scope::Permission,
+) -> Result<Vec<User>, DbErr> {
+    use crate::platform::scope::{Reach, Side};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let assigned: Vec<Uuid> = staff_assignment::Entity::find()
+        .select_only()
+        .column(staff_assignment::Column::StaffUserId)
+        .filter(staff_assignment::Column::PartnerId.eq(partner_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let vendor = crate::orgs::entity::organization::Entity::find()
+        .filter(crate::orgs::entity::organization::Column::Kind.eq("vendor"))
+        .one(db)
+        .await?
+        .map(|o| o.id);
+    let candidates = user::Entity::find()
+        .filter(user::Column::Status.eq("active"))
+        .filter(
+            sea_orm::Condition::any()
+                .add(user::Column::OrganizationId.eq(partner_id))
+                .add(user::Column::OrganizationId.is_in(vendor)),
+        )
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?;
+    Ok(candidates
+        .into_iter()
+        .filter(|u| {
+            let Some(role) = Role::parse(&u.role) else {
+                return false;
+            };
+            match (role.side(), role.reach(permission)) {
+                (Side::Partner, Some(_)) => u.organization_id == partner_id,
+                (Side::Vendor, Some(Reach::All)) => true,
+                (Side::Vendor, Some(Reach::Assigned)) => assigned.contains(&u.id),
+                _ => false,
+            }
+        })
+        .collect())
+}
+
 /// Display names of these users, by id (for timelines).
 pub async fn names_of(
     db: &crate::platform::db::Db,

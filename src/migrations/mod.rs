@@ -13,6 +13,7 @@ mod m0007_role_policy;
 mod m0008_billing_address;
 mod m0009_orders;
 mod m0010_jobs;
+mod m0011_threads_and_notifications;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_billing_address::Migration),
             Box::new(m0009_orders::Migration),
             Box::new(m0010_jobs::Migration),
+            Box::new(m0011_threads_and_notifications::Migration),
         ]
     }
 }

@@ -1,105 +1,33 @@
-//! Notifications. For now: the mail outbox page, where vendor admins read every message the
-//! portal sent or holds (all of it, when no SMTP server is configured).
+//! Notifications: the in-app inbox with its unread count, each user's choice per event
+//! (immediately by e-mail, in a daily digest, or no e-mail), the e-mails themselves (sent by
+//! jobs, HTML and text, linking to the object), and the mail outbox admins read.
+//!
+//! Rules: only events that matter notify (an order's status, a blocker, a message in a thread
+//! one follows, a mention), never every field edit; a notification is written in the
+//! transaction of the change that causes it; nobody is notified of their own action.
 
-use askama::Template;
+pub mod entity;
+pub mod jobs;
+mod outbox;
+mod pages;
+pub mod store;
+
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::response::Response;
-use axum::routing::get;
-use uuid::Uuid;
+use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::platform::error::{AppError, AppResult};
-use crate::platform::mail::{self, OutboxMail};
-use crate::platform::scope::{Permission, Scope};
-use crate::platform::web::{Chrome, PageContext, render};
+
+pub use store::{Event, publish};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/admin/outbox", get(outbox))
-        .route("/admin/outbox/{id}", get(message))
-}
-
-struct OutboxRow {
-    id: Uuid,
-    recipient: String,
-    subject: String,
-    created: String,
-    status: &'static str,
-    tone: &'static str,
-    error: String,
-}
-
-fn delivery(mail: &OutboxMail, smtp: bool) -> (&'static str, &'static str) {
-    match (&mail.sent_at, &mail.last_error) {
-        (Some(_), _) => ("sent", "green"),
-        (None, Some(_)) => ("failing", "red"),
-        (None, None) if smtp => ("sending", "blue"),
-        (None, None) => ("kept in outbox", "neutral"),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "notify/outbox.html")]
-struct OutboxPage {
-    chrome: Chrome,
-    rows: Vec<OutboxRow>,
-    smtp: bool,
-}
-
-async fn outbox(
-    State(state): State<AppState>,
-    context: PageContext,
-    scope: Scope,
-) -> AppResult<Response> {
-    scope.require(Permission::SettingsManage)?;
-    let smtp = state.mailer.sends_by_smtp();
-    let rows = mail::recent(&state.db, 200)
-        .await?
-        .into_iter()
-        .map(|m| {
-            let (status, tone) = delivery(&m, smtp);
-            OutboxRow {
-                id: m.id,
-                created: m.created_at.to_string(),
-                error: m.last_error.unwrap_or_default(),
-                recipient: m.recipient,
-                subject: m.subject,
-                status,
-                tone,
-            }
-        })
-        .collect();
-    render(&OutboxPage {
-        chrome: Chrome::new(&state.instance, &context),
-        rows,
-        smtp,
-    })
-}
-
-#[derive(Template)]
-#[template(path = "notify/message.html")]
-struct MessagePage {
-    chrome: Chrome,
-    mail: OutboxMail,
-    status: &'static str,
-    tone: &'static str,
-}
-
-async fn message(
-    State(state): State<AppState>,
-    context: PageContext,
-    scope: Scope,
-    Path(id): Path<String>,
-) -> AppResult<Response> {
-    scope.require(Permission::SettingsManage)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let mail = mail::find(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let (status, tone) = delivery(&mail, state.mailer.sends_by_smtp());
-    render(&MessagePage {
-        chrome: Chrome::new(&state.instance, &context),
-        mail,
-        status,
-        tone,
-    })
+        .route("/admin/outbox", get(outbox::outbox))
+        .route("/admin/outbox/{id}", get(outbox::message))
+        .route("/notifications", get(pages::inbox))
+        .route("/notifications/read-all", post(pages::read_all))
+        .route("/notifications/{id}", get(pages::open))
+        .route(
+            "/notifications/settings",
+            get(pages::settings).post(pages::save_settings),
+        )
 }

@@ -17,6 +17,7 @@ use time::Date;
 use time::macros::format_description;
 use uuid::Uuid;
 
+use super::discussion::{subject, tell_followers};
 use super::model::{self, FieldError, OrderInput, OrderStatus};
 use super::pages::money;
 use super::store::{self, Author, NewOrder, Order};
@@ -25,6 +26,7 @@ use crate::audit::{self, Entry};
 use crate::orgs::store as orgs;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::{Permission, Scope, Side};
+use crate::platform::threads;
 use crate::platform::time::now;
 use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
 
@@ -248,6 +250,7 @@ pub async fn create(
         &author,
     )
     .await?;
+    threads::follow(&txn, &subject(&order), scope.user_id, scope.side()).await?;
     audit::record(
         &txn,
         audit_entry(
@@ -325,6 +328,21 @@ async fn move_order(
     if !moved {
         return Ok(back_to(order, CHANGED_MEANWHILE));
     }
+    threads::follow(&txn, &subject(order), scope.user_id, scope.side()).await?;
+    let title = match action {
+        "order.rejected" => format!("Order {} was rejected", order.number),
+        "order.cancelled" => format!("Order {} was withdrawn", order.number),
+        _ => format!(
+            "Order {} is now {}",
+            order.number,
+            to.label().to_lowercase()
+        ),
+    };
+    let body = match &reason {
+        Some(reason) => format!("{}: {reason}", author(scope, context).label),
+        None => format!("Changed by {}.", author(scope, context).label),
+    };
+    tell_followers(&txn, order, scope.user_id, "order.status", title, body).await?;
     audit::record(
         &txn,
         audit_entry(
@@ -609,6 +627,16 @@ pub async fn block(
     {
         return Ok(back_to(&order, CHANGED_MEANWHILE));
     }
+    threads::follow(&txn, &subject(&order), scope.user_id, scope.side()).await?;
+    tell_followers(
+        &txn,
+        &order,
+        scope.user_id,
+        "order.blocked",
+        format!("Order {} is blocked", order.number),
+        format!("{reason} Waiting on: {owner}."),
+    )
+    .await?;
     audit::record(
         &txn,
         audit_entry(
@@ -652,6 +680,15 @@ pub async fn unblock(
     if !store::unblock(&txn, &order, &resolution, &author(&scope, &context), now()).await? {
         return Ok(back_to(&order, CHANGED_MEANWHILE));
     }
+    tell_followers(
+        &txn,
+        &order,
+        scope.user_id,
+        "order.blocked",
+        format!("Order {} is no longer blocked", order.number),
+        format!("Resolved: {resolution}"),
+    )
+    .await?;
     audit::record(
         &txn,
         audit_entry(

@@ -7,6 +7,7 @@
 //! block and unblock; every change is a new timeline row (who, when, from → to, why) written in
 //! the same transaction, and audited.
 
+mod discussion;
 mod documents;
 pub mod entity;
 mod manage;
@@ -43,5 +44,13 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/orders/{id}/documents/{document_id}",
             get(documents::download),
+        )
+        .route(
+            "/orders/{id}/messages",
+            post(discussion::post).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+        )
+        .route(
+            "/orders/{id}/attachments/{attachment_id}",
+            get(discussion::attachment),
         )
 }

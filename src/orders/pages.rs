@@ -9,6 +9,7 @@ use time::Date;
 use time::macros::format_description;
 use uuid::Uuid;
 
+use super::discussion::{self, MessageView};
 use super::model::{OrderStatus, PaymentStatus, format_percent, source_label};
 use super::store::{self, Cursor, Order, OrderEvent, OrderQuery, Sort};
 use crate::AppState;
@@ -495,6 +496,12 @@ struct DetailPage {
     can_upload: bool,
     next_statuses: Vec<OrderStatus>,
     document_kinds: &'static [&'static str],
+    messages: Vec<MessageView>,
+    can_post: bool,
+    can_post_internal: bool,
+    thread_object: &'static str,
+    thread_action: String,
+    attachment_base: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -645,6 +652,13 @@ pub async fn detail(
         can_upload: writes_for_partner || can_operate,
         next_statuses: status.next_for_operations().to_vec(),
         document_kinds: DOCUMENT_KINDS,
+        messages: discussion::messages(&state.db, &scope, &order).await?,
+        can_post: discussion::may_post(&scope, &order),
+        can_post_internal: discussion::sees_internal(&scope)
+            && discussion::may_post(&scope, &order),
+        thread_object: "order",
+        thread_action: format!("/orders/{}/messages", order.id),
+        attachment_base: format!("/orders/{}/attachments", order.id),
         order,
     };
     render(&page)

@@ -14,6 +14,8 @@ use super::store::{self, Author, Change, NewDocument, NewOrder, Order};
 use crate::platform::files::FileStore;
 use crate::platform::ids;
 use crate::platform::money::{Currency, Money};
+use crate::platform::scope::Side;
+use crate::platform::threads::{self, NewMessage, Participant, Subject};
 
 /// (product line, SKU prefix, unit, [(name, list price in EUR cents, minimum, pack size)])
 type LineSpec = (
@@ -567,10 +569,32 @@ pub async fn seed_orders(
                     },
                 )
                 .await?;
+                discuss_block(conn, &order, reason, placing, operations, at, now).await?;
                 order.blocked_reason = Some(reason.to_owned());
                 order.blocked_owner = Some(owner);
                 order.blocked_at = Some(at);
                 last_change = at;
+            }
+            if status == OrderStatus::Delivered && dice.below(3) == 0 {
+                let asked = last_change + Duration::hours(2);
+                if asked < now {
+                    let answered = (asked + Duration::hours(5)).min(now);
+                    let exchange = [
+                        (
+                            &*placing,
+                            "Could you send the serial numbers of this delivery? The customer needs them for their asset register.",
+                            asked,
+                        ),
+                        (
+                            operations,
+                            "The serial numbers are on the packing list in each box. Tell us here if one is missing and we will look it up.",
+                            answered,
+                        ),
+                    ];
+                    for (who, text, at) in exchange {
+                        say(conn, &order, who, text, false, at).await?;
+                    }
+                }
             }
             order.updated_at = last_change;
             if source == "erp" {
@@ -578,6 +602,63 @@ pub async fn seed_orders(
             }
             let saved: sales_order::ActiveModel = order.into();
             saved.reset_all().update(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A message in the order's discussion, as its author wrote it at `at`.
+async fn say(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    who: &Author,
+    text: &str,
+    internal: bool,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let side = if who.label.ends_with("(Northwind Networks)") {
+        Side::Vendor
+    } else {
+        Side::Partner
+    };
+    let participant = Participant {
+        user_id: who.user_id.unwrap_or_default(),
+        label: who.label.clone(),
+        side,
+    };
+    let subject = Subject {
+        object_type: "order",
+        object_id: order.id,
+        partner_id: order.partner_id,
+    };
+    let message = NewMessage {
+        body: text,
+        internal,
+        attachment: None,
+        at,
+    };
+    threads::post(conn, &subject, &participant, message, &[]).await?;
+    Ok(())
+}
+
+/// Operations explain a block, note something for colleagues, and the partner answers.
+async fn discuss_block(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    reason: &str,
+    partner: &Author,
+    operations: &Author,
+    at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let exchange = [
+        (operations, format!("We have put this order on hold. {reason} We will update you here as soon as it moves."), false, at + Duration::minutes(10)),
+        (operations, "Checked the account: payments have always been on time. Release as soon as the check clears; do not promise a new date before that.".to_owned(), true, at + Duration::minutes(20)),
+        (partner, "Thanks for the notice. We have told the customer; please let us know the moment it moves.".to_owned(), false, at + Duration::hours(26)),
+    ];
+    for (who, text, internal, when) in exchange {
+        if when < now {
+            say(conn, order, who, &text, internal, when).await?;
         }
     }
     Ok(())

@@ -17,5 +17,6 @@ pub mod metrics;
 pub mod money;
 pub mod numbers;
 pub mod scope;
+pub mod threads;
 pub mod time;
 pub mod web;

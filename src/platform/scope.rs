@@ -225,6 +225,7 @@ const PARTNER_MANAGER: &[Permission] = &[
 const VENDOR_FINANCE: &[Permission] = &[
     P::PartnersRead,
     P::OrdersRead,
+    P::TicketsInternal,
     P::CommissionsRead,
     P::SettlementsApprove,
     P::PayoutsManage,
@@ -238,6 +239,7 @@ const OPERATIONS: &[Permission] = &[
     P::OrdersRead,
     P::OrdersWrite,
     P::OrdersApprove,
+    P::TicketsInternal,
     P::ChannelDataRead,
     P::ChannelDataImport,
     P::IntegrationsRead,
@@ -475,6 +477,7 @@ mod tests {
                             | P::OrdersApprove
                             | P::SettlementsApprove
                             | P::UsersViewAs
+                            | P::TicketsInternal
                     ),
                     "{role:?} must not hold {permission}"
                 );

@@ -94,6 +94,8 @@ pub struct Viewer {
     pub role: Role,
     /// Set while a vendor admin views the portal as this user: the admin's name.
     pub viewed_by: Option<String>,
+    /// For the bell in the header.
+    pub unread_notifications: u64,
 }
 
 /// What a page needs from the request: where it is, the CSRF token for its forms, and who is

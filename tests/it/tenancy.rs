@@ -275,6 +275,21 @@ const ROUTES: &[RouteCase] = &[
         "/admin/jobs/{id}/retry",
         Access::Requires(Permission::SettingsManage),
     ),
+    route(
+        "POST",
+        "/orders/{id}/messages",
+        Access::Requires(Permission::OrdersRead),
+    ),
+    route(
+        "GET",
+        "/orders/{id}/attachments/{attachment_id}",
+        Access::Requires(Permission::OrdersRead),
+    ),
+    route("GET", "/notifications", Access::SignedIn),
+    route("POST", "/notifications/read-all", Access::SignedIn),
+    route("GET", "/notifications/{id}", Access::SignedIn),
+    route("GET", "/notifications/settings", Access::SignedIn),
+    route("POST", "/notifications/settings", Access::SignedIn),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.
@@ -427,6 +442,10 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
     path.replace("{id}", &id)
         .replace("{document_id}", &document)
         .replace("{format}", "csv")
+        .replace(
+            "{attachment_id}",
+            &portico::platform::ids::new_id().to_string(),
+        )
         .replace("{staff_id}", &portico::platform::ids::new_id().to_string())
         .replace(
             "{certification_id}",

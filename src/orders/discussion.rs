@@ -1,0 +1,297 @@
+//! The discussion on an order, through the shared thread machinery: partner and vendor write
+//! in it, vendor staff add internal notes partners never see, people are @mentioned, files are
+//! attached; followers and mentioned people are notified.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::response::Response;
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::manage::{audit_entry, author};
+use super::store::{self, Order};
+use crate::AppState;
+use crate::audit;
+use crate::identity::store::readers_of;
+use crate::notify::{self, Event};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::files;
+use crate::platform::scope::{Permission, Scope, Side};
+use crate::platform::threads::{
+    self, Mentionable, NewAttachment, NewMessage, Participant, Subject,
+};
+use crate::platform::time::format_date;
+use crate::platform::web::{PageContext, redirect_with_notice};
+
+pub(super) fn subject(order: &Order) -> Subject {
+    Subject {
+        object_type: "order",
+        object_id: order.id,
+        partner_id: order.partner_id,
+    }
+}
+
+/// Vendor staff who may read internal notes; partners never do.
+pub(super) fn sees_internal(scope: &Scope) -> bool {
+    scope.side() == Side::Vendor && scope.can(Permission::TicketsInternal)
+}
+
+/// Writing in an order's discussion is a change to the partner's data: the caller's write
+/// reach must hold the order's partner (a parent organisation only reads its sub-partners').
+pub(super) fn may_post(scope: &Scope, order: &Order) -> bool {
+    [
+        Permission::OrdersWrite,
+        Permission::OrdersApprove,
+        Permission::TicketsWrite,
+    ]
+    .into_iter()
+    .any(|p| {
+        scope
+            .partners(p)
+            .is_ok_and(|reach| reach.contains(order.partner_id))
+    })
+}
+
+pub struct AttachmentView {
+    pub id: Uuid,
+    pub name: String,
+}
+
+pub struct MessageView {
+    pub author: String,
+    pub vendor: bool,
+    pub when: String,
+    pub when_exact: String,
+    pub body: String,
+    pub internal: bool,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// The messages the caller may read, oldest first.
+pub(super) async fn messages(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    order: &Order,
+) -> Result<Vec<MessageView>, DbErr> {
+    Ok(threads::messages(db, &subject(order), sees_internal(scope))
+        .await?
+        .into_iter()
+        .map(|(message, attachments)| MessageView {
+            author: message.author_label,
+            vendor: message.author_side == "vendor",
+            when: format_date(message.created_at),
+            when_exact: message.created_at.to_string(),
+            body: message.body,
+            internal: message.internal,
+            attachments: attachments
+                .into_iter()
+                .map(|a| AttachmentView {
+                    id: a.id,
+                    name: a.file_name,
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Tells the order's followers and its creator of a change (never the person who made it).
+pub(super) async fn tell_followers(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    actor: Uuid,
+    kind: &'static str,
+    title: String,
+    body: String,
+) -> Result<(), DbErr> {
+    let mut recipients: Vec<Uuid> = threads::followers(conn, &subject(order))
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    recipients.extend(order.created_by);
+    notify::publish(
+        conn,
+        Event {
+            kind,
+            recipients,
+            actor: Some(actor),
+            partner_id: Some(order.partner_id),
+            title,
+            body,
+            link: format!("/orders/{}", order.id),
+        },
+    )
+    .await
+}
+
+fn back_to(order: &Order, message: &str) -> Response {
+    redirect_with_notice(&format!("/orders/{}#discussion", order.id), message)
+}
+
+fn excerpt(body: &str) -> String {
+    let mut text: String = body.chars().take(200).collect();
+    if body.chars().count() > 200 {
+        text.push('…');
+    }
+    text
+}
+
+/// `POST /orders/{id}/messages`: a message (or, for vendor staff, an internal note) with an
+/// optional attachment; a multipart form whose CSRF token travels in its address.
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    request: Request,
+) -> AppResult<Response> {
+    scope.require(Permission::OrdersRead)?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let order = store::find_order(&state.db, &scope, id).await?;
+    if !may_post(&scope, &order) {
+        return Err(AppError::Forbidden);
+    }
+    let upload = match files::read_upload(request).await {
+        Ok(upload) => upload,
+        Err(problem) => return Ok(back_to(&order, &problem)),
+    };
+    let body = match threads::check_body(upload.field("body")) {
+        Ok(body) => body.to_owned(),
+        Err(problem) => return Ok(back_to(&order, &problem)),
+    };
+    let internal = upload.field("internal") == "yes";
+    if internal && !sees_internal(&scope) {
+        return Err(AppError::Forbidden);
+    }
+    let stored = match &upload.file {
+        Some(file) => Some(state.files.put(file.bytes.clone()).await?),
+        None => None,
+    };
+    let mentionable: Vec<Mentionable> =
+        readers_of(&state.db, order.partner_id, Permission::OrdersRead)
+            .await?
+            .into_iter()
+            .filter_map(|u| {
+                let side = crate::platform::scope::Role::parse(&u.role)?.side();
+                Some(Mentionable {
+                    user_id: u.id,
+                    email: u.email,
+                    side,
+                })
+            })
+            .collect();
+    let who = author(&scope, &context);
+    let participant = Participant {
+        user_id: scope.user_id,
+        label: who.label.clone(),
+        side: scope.side(),
+    };
+    let attachment = match (&upload.file, &stored) {
+        (Some(file), Some(stored)) => Some(NewAttachment {
+            file_name: &file.name,
+            content_type: &file.content_type,
+            stored,
+        }),
+        _ => None,
+    };
+    let txn = state.db.begin().await?;
+    let posted = threads::post(
+        &txn,
+        &subject(&order),
+        &participant,
+        NewMessage {
+            body: &body,
+            internal,
+            attachment,
+            at: crate::platform::time::now(),
+        },
+        &mentionable,
+    )
+    .await?;
+    let link = format!("/orders/{}#discussion", order.id);
+    let what = if internal {
+        "an internal note"
+    } else {
+        "a message"
+    };
+    notify::publish(
+        &txn,
+        Event {
+            kind: "thread.mention",
+            recipients: posted.mentioned.clone(),
+            actor: Some(scope.user_id),
+            partner_id: Some(order.partner_id),
+            title: format!("{} mentioned you on order {}", who.label, order.number),
+            body: excerpt(&body),
+            link: link.clone(),
+        },
+    )
+    .await?;
+    notify::publish(
+        &txn,
+        Event {
+            kind: "thread.message",
+            recipients: posted.followers.clone(),
+            actor: Some(scope.user_id),
+            partner_id: Some(order.partner_id),
+            title: format!("New message on order {}", order.number),
+            body: format!("{}: {}", who.label, excerpt(&body)),
+            link,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            &scope,
+            &client,
+            &order,
+            if internal { "order.note_added" } else { "order.message_posted" },
+            json!({ "message": posted.message_id, "mentioned": posted.mentioned.len(), "attachment": upload.file.as_ref().map(|f| f.name.clone()) }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &order,
+        &format!("You added {what} to order {}.", order.number),
+    ))
+}
+
+/// `GET /orders/{id}/attachments/{attachment_id}`: a file from the discussion, if the caller
+/// may read the message it belongs to.
+pub async fn attachment(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    scope.require(Permission::OrdersRead)?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let attachment_id = Uuid::parse_str(&attachment_id).map_err(|_| AppError::NotFound)?;
+    let order = store::find_order(&state.db, &scope, id).await?;
+    let file = threads::find_attachment(
+        &state.db,
+        &subject(&order),
+        attachment_id,
+        sees_internal(&scope),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let body = state.files.body(&file.sha256).await?;
+    audit::record_alone(
+        &state.db,
+        audit_entry(
+            &scope,
+            &client,
+            &order,
+            "order.attachment_downloaded",
+            json!({ "file": file.file_name, "attachment": file.id }),
+        ),
+    )
+    .await?;
+    Ok(files::attachment(body, &file.file_name, &file.content_type))
+}

@@ -1,0 +1,454 @@
+//! Discussions on any object: an order today; settlement lines, claims, deals and tickets
+//! later. A thread belongs to one object of one partner and holds messages, @mentions,
+//! attachments and followers. Vendor staff may add internal notes, which are never read back
+//! for a partner user: every read takes whether internal notes may be included, and the
+//! owning module answers that from the caller's scope.
+//!
+//! The owning module finds the object through the caller's scope first; this module trusts
+//! the `Subject` it is given and keys every query by its partner.
+
+use std::collections::BTreeSet;
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    QueryFilter, QueryOrder,
+};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::files::StoredFile;
+use super::scope::Side;
+use super::{ids, time::now};
+
+pub mod entity {
+    pub mod thread {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "thread")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            pub partner_id: Uuid,
+            pub object_type: String,
+            pub object_id: Uuid,
+            pub created_at: TimeDateTimeWithTimeZone,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    pub mod message {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "thread_message")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            pub thread_id: Uuid,
+            pub partner_id: Uuid,
+            pub author_user_id: Option<Uuid>,
+            pub author_label: String,
+            /// vendor or partner.
+            pub author_side: String,
+            pub body: String,
+            /// A vendor-internal note, never shown to partners.
+            pub internal: bool,
+            pub created_at: TimeDateTimeWithTimeZone,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    pub mod attachment {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "thread_attachment")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            pub message_id: Uuid,
+            pub partner_id: Uuid,
+            pub file_name: String,
+            pub content_type: String,
+            pub size_bytes: i64,
+            pub sha256: String,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+
+    pub mod follower {
+        use sea_orm::entity::prelude::*;
+
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "thread_follower")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub thread_id: Uuid,
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub user_id: Uuid,
+            pub side: String,
+            pub created_at: TimeDateTimeWithTimeZone,
+        }
+
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    }
+}
+
+use entity::{attachment, follower, message, thread};
+
+pub use attachment::Model as Attachment;
+pub use message::Model as Message;
+
+/// The object a thread is about, as its owning module found it through the caller's scope.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject {
+    pub object_type: &'static str,
+    pub object_id: Uuid,
+    pub partner_id: Uuid,
+}
+
+/// Someone taking part: the author of a message, or a follower.
+#[derive(Debug, Clone)]
+pub struct Participant {
+    pub user_id: Uuid,
+    /// "Jana Weber (Brightline Distribution)".
+    pub label: String,
+    pub side: Side,
+}
+
+/// Someone who may be mentioned in this thread: people who may read its object.
+#[derive(Debug, Clone)]
+pub struct Mentionable {
+    pub user_id: Uuid,
+    pub email: String,
+    pub side: Side,
+}
+
+impl Mentionable {
+    /// What follows the `@`: the part of the e-mail address before the `@`.
+    pub fn handle(&self) -> String {
+        self.email
+            .split('@')
+            .next()
+            .unwrap_or_default()
+            .to_lowercase()
+    }
+}
+
+fn side_key(side: Side) -> &'static str {
+    match side {
+        Side::Vendor => "vendor",
+        Side::Partner => "partner",
+    }
+}
+
+/// Longest message accepted.
+pub const MAX_BODY: usize = 10_000;
+
+/// The message text, trimmed, or what is wrong with it.
+pub fn check_body(body: &str) -> Result<&str, String> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err("Write a message before sending.".to_owned());
+    }
+    if body.chars().count() > MAX_BODY {
+        return Err(format!(
+            "The message is too long: at most {MAX_BODY} characters. Attach a file instead."
+        ));
+    }
+    Ok(body)
+}
+
+/// Handles mentioned in a text: `@jana.weber` → `jana.weber`, lower-cased, each once.
+pub fn mentioned_handles(body: &str) -> BTreeSet<String> {
+    body.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '(' | ')' | '!' | '?'))
+        .filter_map(|word| word.strip_prefix('@'))
+        .map(|handle| handle.trim_end_matches(['.', '-']).to_lowercase())
+        .filter(|handle| !handle.is_empty())
+        .collect()
+}
+
+async fn find_thread(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+) -> Result<Option<thread::Model>, DbErr> {
+    thread::Entity::find()
+        .filter(thread::Column::PartnerId.eq(subject.partner_id))
+        .filter(thread::Column::ObjectType.eq(subject.object_type))
+        .filter(thread::Column::ObjectId.eq(subject.object_id))
+        .one(conn)
+        .await
+}
+
+async fn thread_for(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+) -> Result<thread::Model, DbErr> {
+    if let Some(found) = find_thread(conn, subject).await? {
+        return Ok(found);
+    }
+    thread::ActiveModel {
+        id: Set(ids::new_id()),
+        partner_id: Set(subject.partner_id),
+        object_type: Set(subject.object_type.to_owned()),
+        object_id: Set(subject.object_id),
+        created_at: Set(now()),
+    }
+    .insert(conn)
+    .await
+}
+
+/// Makes `who` follow the object's discussion (no change when they already do).
+pub async fn follow(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+    user_id: Uuid,
+    side: Side,
+) -> Result<(), DbErr> {
+    let thread = thread_for(conn, subject).await?;
+    let exists = follower::Entity::find_by_id((thread.id, user_id))
+        .one(conn)
+        .await?
+        .is_some();
+    if !exists {
+        follower::ActiveModel {
+            thread_id: Set(thread.id),
+            user_id: Set(user_id),
+            side: Set(side_key(side).to_owned()),
+            created_at: Set(now()),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Who follows the object's discussion, with their side.
+pub async fn followers(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+) -> Result<Vec<(Uuid, Side)>, DbErr> {
+    let Some(thread) = find_thread(conn, subject).await? else {
+        return Ok(Vec::new());
+    };
+    Ok(follower::Entity::find()
+        .filter(follower::Column::ThreadId.eq(thread.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let side = if f.side == "vendor" {
+                Side::Vendor
+            } else {
+                Side::Partner
+            };
+            (f.user_id, side)
+        })
+        .collect())
+}
+
+/// A file attached to a new message, already in the file store.
+pub struct NewAttachment<'a> {
+    pub file_name: &'a str,
+    pub content_type: &'a str,
+    pub stored: &'a StoredFile,
+}
+
+/// A message as its author wrote it.
+pub struct NewMessage<'a> {
+    pub body: &'a str,
+    /// A vendor-internal note; ignored for partner authors.
+    pub internal: bool,
+    pub attachment: Option<NewAttachment<'a>>,
+    pub at: OffsetDateTime,
+}
+
+/// Who should hear of a new message.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Posted {
+    pub message_id: Uuid,
+    /// People mentioned who may read the message.
+    pub mentioned: Vec<Uuid>,
+    /// Other followers who may read the message.
+    pub followers: Vec<Uuid>,
+}
+
+/// Adds a message; its author and the people it mentions follow the thread from now on.
+/// Internal notes come only from vendor staff and reach only vendor staff.
+pub async fn post(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+    author: &Participant,
+    message: NewMessage<'_>,
+    mentionable: &[Mentionable],
+) -> Result<Posted, DbErr> {
+    let NewMessage {
+        body,
+        internal,
+        attachment,
+        at,
+    } = message;
+    let internal = internal && author.side == Side::Vendor;
+    let thread = thread_for(conn, subject).await?;
+    let saved = message::ActiveModel {
+        id: Set(ids::new_id()),
+        thread_id: Set(thread.id),
+        partner_id: Set(subject.partner_id),
+        author_user_id: Set(Some(author.user_id)),
+        author_label: Set(author.label.clone()),
+        author_side: Set(side_key(author.side).to_owned()),
+        body: Set(body.to_owned()),
+        internal: Set(internal),
+        created_at: Set(at),
+    }
+    .insert(conn)
+    .await?;
+    if let Some(file) = attachment {
+        attachment::ActiveModel {
+            id: Set(ids::new_id()),
+            message_id: Set(saved.id),
+            partner_id: Set(subject.partner_id),
+            file_name: Set(file.file_name.to_owned()),
+            content_type: Set(file.content_type.to_owned()),
+            size_bytes: Set(file.stored.size_bytes),
+            sha256: Set(file.stored.sha256.clone()),
+        }
+        .insert(conn)
+        .await?;
+    }
+    let may_read = |side: Side| !internal || side == Side::Vendor;
+    let handles = mentioned_handles(body);
+    let mentioned: Vec<&Mentionable> = mentionable
+        .iter()
+        .filter(|m| m.user_id != author.user_id && may_read(m.side))
+        .filter(|m| handles.contains(&m.handle()))
+        .collect();
+    let existing = followers(conn, subject).await?;
+    follow(conn, subject, author.user_id, author.side).await?;
+    for person in &mentioned {
+        follow(conn, subject, person.user_id, person.side).await?;
+    }
+    let mentioned_ids: Vec<Uuid> = mentioned.iter().map(|m| m.user_id).collect();
+    let followers = existing
+        .into_iter()
+        .filter(|(id, side)| {
+            *id != author.user_id && may_read(*side) && !mentioned_ids.contains(id)
+        })
+        .map(|(id, _)| id)
+        .collect();
+    Ok(Posted {
+        message_id: saved.id,
+        mentioned: mentioned_ids,
+        followers,
+    })
+}
+
+/// The thread's messages, oldest first, each with its attachments; internal notes only when
+/// the reader may see them.
+pub async fn messages(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+    include_internal: bool,
+) -> Result<Vec<(Message, Vec<Attachment>)>, DbErr> {
+    let Some(thread) = find_thread(conn, subject).await? else {
+        return Ok(Vec::new());
+    };
+    let mut query = message::Entity::find()
+        .filter(message::Column::PartnerId.eq(subject.partner_id))
+        .filter(message::Column::ThreadId.eq(thread.id));
+    if !include_internal {
+        query = query.filter(message::Column::Internal.eq(false));
+    }
+    let found = query
+        .order_by_asc(message::Column::CreatedAt)
+        .order_by_asc(message::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = found.iter().map(|m| m.id).collect();
+    let files = if ids.is_empty() {
+        Vec::new()
+    } else {
+        attachment::Entity::find()
+            .filter(attachment::Column::PartnerId.eq(subject.partner_id))
+            .filter(attachment::Column::MessageId.is_in(ids))
+            .all(conn)
+            .await?
+    };
+    Ok(found
+        .into_iter()
+        .map(|m| {
+            let own = files
+                .iter()
+                .filter(|f| f.message_id == m.id)
+                .cloned()
+                .collect();
+            (m, own)
+        })
+        .collect())
+}
+
+/// One attachment of the thread, if the reader may see the message it belongs to.
+pub async fn find_attachment(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+    id: Uuid,
+    include_internal: bool,
+) -> Result<Option<Attachment>, DbErr> {
+    let Some(file) = attachment::Entity::find_by_id(id)
+        .filter(attachment::Column::PartnerId.eq(subject.partner_id))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(thread) = find_thread(conn, subject).await? else {
+        return Ok(None);
+    };
+    let mut query = message::Entity::find_by_id(file.message_id)
+        .filter(message::Column::PartnerId.eq(subject.partner_id))
+        .filter(message::Column::ThreadId.eq(thread.id));
+    if !include_internal {
+        query = query.filter(message::Column::Internal.eq(false));
+    }
+    Ok(query.one(conn).await?.map(|_| file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_are_handles_after_an_at_sign() {
+        let handles = mentioned_handles(
+            "Thanks @Olivia.Grant, and @jana.weber: see (@ben.vogel). Mail me at a@b.example @@x",
+        );
+        let expected: BTreeSet<String> = ["olivia.grant", "jana.weber", "ben.vogel", "@x"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        assert_eq!(handles, expected);
+    }
+
+    #[test]
+    fn bodies_must_say_something_and_not_too_much() {
+        assert_eq!(check_body("  hello \n"), Ok("hello"));
+        assert!(check_body(" \n ").is_err());
+        assert!(check_body(&"x".repeat(MAX_BODY + 1)).is_err());
+    }
+}
