@@ -286,8 +286,16 @@ fn is_current_section(href: &str, path: &str) -> bool {
 /// POST-redirect-GET: sends the browser to `path`, whose page shows `message` as its flash
 /// (the `done` query parameter).
 pub fn redirect_with_notice(path: &str, message: &str) -> Response {
+    axum::response::Redirect::to(&notice_address(path, message)).into_response()
+}
+
+/// `path` with the notice in its query, before any `#fragment`.
+fn notice_address(path: &str, message: &str) -> String {
     let message: String = form_urlencoded::byte_serialize(message.as_bytes()).collect();
-    axum::response::Redirect::to(&format!("{path}?done={message}")).into_response()
+    match path.split_once('#') {
+        Some((path, fragment)) => format!("{path}?done={message}#{fragment}"),
+        None => format!("{path}?done={message}"),
+    }
 }
 
 /// Renders a page template as an HTML response.
@@ -461,6 +469,15 @@ pub async fn add_security_headers(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_notice_goes_before_the_fragment() {
+        assert_eq!(notice_address("/orders/1", "Saved."), "/orders/1?done=Saved.");
+        assert_eq!(
+            notice_address("/orders/1#discussion", "Sent, thanks"),
+            "/orders/1?done=Sent%2C+thanks#discussion"
+        );
+    }
+
     use super::*;
 
     #[test]

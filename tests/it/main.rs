@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod cli;
 mod demo;
+mod discussions;
 mod identity;
 mod jobs;
 mod orders;
