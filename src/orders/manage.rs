@@ -88,6 +88,8 @@ struct RowView {
 #[template(path = "orders/new.html")]
 struct NewOrderPage {
     chrome: Chrome,
+    form_action: String,
+    heading: String,
     input: OrderInput,
     rows: Vec<RowView>,
     errors: Vec<FieldError>,
@@ -106,16 +108,30 @@ impl NewOrderPage {
     }
 }
 
+/// Where the order form sends its answer: a new order, or changes to a draft.
+#[derive(Clone, Copy)]
+enum FormTarget<'a> {
+    New,
+    Draft(&'a Order),
+}
+
 async fn form_page(
     state: &AppState,
     context: &PageContext,
     scope: &Scope,
     input: OrderInput,
-    partner_id: Option<Uuid>,
+    (target, partner_id): (FormTarget<'_>, Option<Uuid>),
     errors: Vec<FieldError>,
 ) -> AppResult<Response> {
     let currencies = store::price_list_currencies(&state.db).await?;
-    let partners = if scope.side() == Side::Vendor {
+    let (form_action, heading) = match target {
+        FormTarget::New => ("/orders/new".to_owned(), "New order".to_owned()),
+        FormTarget::Draft(order) => (
+            format!("/orders/{}/edit", order.id),
+            format!("Edit draft order {}", order.number),
+        ),
+    };
+    let partners = if scope.side() == Side::Vendor && matches!(target, FormTarget::New) {
         orgs::list_partners(&state.db, scope, &orgs::PartnerFilter::default())
             .await?
             .into_iter()
@@ -164,6 +180,8 @@ async fn form_page(
     }
     render(&NewOrderPage {
         chrome: Chrome::new(&state.instance, context),
+        form_action,
+        heading,
         input,
         rows,
         errors,
@@ -184,7 +202,7 @@ pub async fn new_form(
         &context,
         &scope,
         OrderInput::default(),
-        None,
+        (FormTarget::New, None),
         Vec::new(),
     )
     .await
@@ -220,14 +238,23 @@ pub async fn create(
             field: "partner_id".into(),
             message: "Choose the partner this order is for.".into(),
         }];
-        return form_page(&state, &context, &scope, input, None, errors).await;
+        return form_page(
+            &state,
+            &context,
+            &scope,
+            input,
+            (FormTarget::New, None),
+            errors,
+        )
+        .await;
     };
     let partner = orgs::find_partner(&state.db, &scope, partner_id).await?;
     let terms = store::terms_for(&state.db, &partner, input.currency.trim()).await?;
     let valid = match model::validate(&input, &terms) {
         Ok(valid) => valid,
         Err(errors) => {
-            return form_page(&state, &context, &scope, input, Some(partner_id), errors).await;
+            let target = (FormTarget::New, Some(partner_id));
+            return form_page(&state, &context, &scope, input, target, errors).await;
         }
     };
     let status = if submit {
@@ -275,6 +302,122 @@ pub async fn create(
         )
     };
     Ok(back_to(&order, &message))
+}
+
+/// The draft as the form shows it.
+fn input_of(order: &Order, lines: &[store::OrderLine]) -> OrderInput {
+    OrderInput {
+        customer_name: order.customer_name.clone(),
+        partner_reference: order.partner_reference.clone().unwrap_or_default(),
+        currency: order.currency.clone(),
+        ship_to: order.ship_to.clone().unwrap_or_default(),
+        lines: lines
+            .iter()
+            .map(|line| model::LineInput {
+                sku: line.sku.clone(),
+                quantity: line.quantity.to_string(),
+                discount: if line.discount_bp == 0 {
+                    String::new()
+                } else {
+                    model::format_percent(line.discount_bp)
+                },
+            })
+            .collect(),
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
+    if status_of(&order) != OrderStatus::Draft {
+        return Ok(back_to(
+            &order,
+            "Only a draft can be edited; a submitted order changes through operations.",
+        ));
+    }
+    let lines = store::lines(&state.db, &order).await?;
+    let input = input_of(&order, &lines);
+    form_page(
+        &state,
+        &context,
+        &scope,
+        input,
+        (FormTarget::Draft(&order), Some(order.partner_id)),
+        Vec::new(),
+    )
+    .await
+}
+
+/// Saves changes to a draft (and submits it with `intent=submit`); the timeline records what
+/// changed.
+pub async fn edit_submit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> AppResult<Response> {
+    let order = order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
+    if status_of(&order) != OrderStatus::Draft {
+        return Ok(back_to(
+            &order,
+            "Only a draft can be edited; a submitted order changes through operations.",
+        ));
+    }
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let submit = pairs.iter().any(|(n, v)| n == "intent" && v == "submit");
+    let input = OrderInput::from_pairs(pairs);
+    let partner = orgs::find_partner(&state.db, &scope, order.partner_id).await?;
+    let terms = store::terms_for(&state.db, &partner, input.currency.trim()).await?;
+    let valid = match model::validate(&input, &terms) {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let target = (FormTarget::Draft(&order), Some(order.partner_id));
+            return form_page(&state, &context, &scope, input, target, errors).await;
+        }
+    };
+    let who = author(&scope, &context);
+    let txn = state.db.begin().await?;
+    if !store::revise_draft(&txn, &order, &valid, &who, now()).await? {
+        return Ok(back_to(&order, CHANGED_MEANWHILE));
+    }
+    audit::record(
+        &txn,
+        audit_entry(
+            &scope,
+            &client,
+            &order,
+            "order.revised",
+            json!({ "total": money(valid.total_minor, valid.currency.code()), "lines": valid.lines.len() }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    if submit {
+        let revised = store::find_order(&state.db, &scope, order.id).await?;
+        let message = format!(
+            "Order {} submitted. Operations usually confirm within 1 business day.",
+            order.number
+        );
+        return move_order(
+            &state,
+            &scope,
+            &context,
+            &client,
+            &revised,
+            OrderStatus::Submitted,
+            None,
+            "order.submitted",
+            message,
+        )
+        .await;
+    }
+    Ok(back_to(&order, &format!("Draft {} saved.", order.number)))
 }
 
 /// The order behind an action: permission first (403 whatever the order), then the order

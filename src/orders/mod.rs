@@ -29,6 +29,10 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/export/{format}", get(pages::export))
         .route("/orders/new", get(manage::new_form).post(manage::create))
         .route("/orders/{id}", get(pages::detail))
+        .route(
+            "/orders/{id}/edit",
+            get(manage::edit_form).post(manage::edit_submit),
+        )
         .route("/orders/{id}/submit", post(manage::submit))
         .route("/orders/{id}/cancel", post(manage::cancel))
         .route("/orders/{id}/confirm", post(manage::confirm))

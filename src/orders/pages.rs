@@ -562,6 +562,16 @@ fn describe(event: &OrderEvent) -> String {
             }
         }
         "document" => format!("Added a document: {}", text(&event.to_value)),
+        "lines" => format!(
+            "Lines changed: {} → {}",
+            text(&event.from_value),
+            text(&event.to_value)
+        ),
+        "customer" => format!(
+            "End customer: {} → {}",
+            text(&event.from_value),
+            text(&event.to_value)
+        ),
         other => other.replace('_', " "),
     }
 }

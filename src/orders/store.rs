@@ -466,23 +466,7 @@ pub async fn create_order(
     }
     .insert(conn)
     .await?;
-    for (position, line) in new.order.lines.iter().enumerate() {
-        order_line::ActiveModel {
-            id: Set(ids::new_id()),
-            order_id: Set(order.id),
-            partner_id: Set(order.partner_id),
-            position: Set(i32::try_from(position + 1).unwrap_or(i32::MAX)),
-            product_id: Set(line.product_id),
-            sku: Set(line.sku.clone()),
-            product_name: Set(line.product_name.clone()),
-            quantity: Set(line.quantity),
-            unit_price_minor: Set(line.unit_price_minor),
-            discount_bp: Set(line.discount_bp),
-            total_minor: Set(line.total_minor),
-        }
-        .insert(conn)
-        .await?;
-    }
+    insert_lines(conn, &order, &new.order.lines).await?;
     record_change(
         conn,
         &order,
@@ -582,6 +566,105 @@ pub async fn change_status(
         .await?;
     }
     Ok(true)
+}
+
+/// "3 lines · EUR 1,250.00": how the timeline sums up an order's lines.
+fn lines_summary(count: usize, total_minor: i64, currency: &str) -> String {
+    let total = crate::platform::money::Currency::parse(currency).map_or_else(
+        |_| format!("{currency} {total_minor}"),
+        |c| crate::platform::money::Money::new(total_minor, c).to_string(),
+    );
+    match count {
+        1 => format!("1 line · {total}"),
+        n => format!("{n} lines · {total}"),
+    }
+}
+
+/// Replaces a draft's details and lines; the timeline records the lines and customer before
+/// and after. False when the order is no longer the draft the caller read.
+pub async fn revise_draft(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    revised: &ValidOrder,
+    author: &Author,
+    at: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let before = lines(conn, order).await?;
+    let update = sales_order::ActiveModel {
+        customer_name: Set(revised.customer_name.clone()),
+        partner_reference: Set(revised.partner_reference.clone()),
+        currency: Set(revised.currency.code().to_owned()),
+        ship_to: Set(revised.ship_to.clone()),
+        total_minor: Set(revised.total_minor),
+        updated_at: Set(at),
+        ..Default::default()
+    };
+    if !update_unless_changed(conn, order, update).await? {
+        return Ok(false);
+    }
+    order_line::Entity::delete_many()
+        .filter(order_line::Column::PartnerId.eq(order.partner_id))
+        .filter(order_line::Column::OrderId.eq(order.id))
+        .exec(conn)
+        .await?;
+    insert_lines(conn, order, &revised.lines).await?;
+    if order.customer_name != revised.customer_name {
+        let change = Change {
+            kind: "customer",
+            from: Some(order.customer_name.clone()),
+            to: Some(revised.customer_name.clone()),
+            reason: None,
+        };
+        record_change(conn, order, author, at, change).await?;
+    }
+    let unchanged = before.len() == revised.lines.len()
+        && before.iter().zip(&revised.lines).all(|(old, new)| {
+            old.sku == new.sku && old.quantity == new.quantity && old.discount_bp == new.discount_bp
+        })
+        && order.currency == revised.currency.code();
+    if !unchanged {
+        let change = Change {
+            kind: "lines",
+            from: Some(lines_summary(
+                before.len(),
+                order.total_minor,
+                &order.currency,
+            )),
+            to: Some(lines_summary(
+                revised.lines.len(),
+                revised.total_minor,
+                revised.currency.code(),
+            )),
+            reason: None,
+        };
+        record_change(conn, order, author, at, change).await?;
+    }
+    Ok(true)
+}
+
+async fn insert_lines(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    valid: &[super::model::ValidLine],
+) -> Result<(), DbErr> {
+    for (position, line) in valid.iter().enumerate() {
+        order_line::ActiveModel {
+            id: Set(ids::new_id()),
+            order_id: Set(order.id),
+            partner_id: Set(order.partner_id),
+            position: Set(i32::try_from(position + 1).unwrap_or(i32::MAX)),
+            product_id: Set(line.product_id),
+            sku: Set(line.sku.clone()),
+            product_name: Set(line.product_name.clone()),
+            quantity: Set(line.quantity),
+            unit_price_minor: Set(line.unit_price_minor),
+            discount_bp: Set(line.discount_bp),
+            total_minor: Set(line.total_minor),
+        }
+        .insert(conn)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Marks the order blocked, with why and who must act; false when it changed meanwhile.

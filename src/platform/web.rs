@@ -471,7 +471,10 @@ pub async fn add_security_headers(
 mod tests {
     #[test]
     fn the_notice_goes_before_the_fragment() {
-        assert_eq!(notice_address("/orders/1", "Saved."), "/orders/1?done=Saved.");
+        assert_eq!(
+            notice_address("/orders/1", "Saved."),
+            "/orders/1?done=Saved."
+        );
         assert_eq!(
             notice_address("/orders/1#discussion", "Sent, thanks"),
             "/orders/1?done=Sent%2C+thanks#discussion"

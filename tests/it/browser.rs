@@ -273,3 +273,129 @@ async fn a_partner_admin_invites_a_colleague_who_starts_from_the_mail() {
     assert!(who.starts_with("Nora Klein"), "{who}");
     browser.quit().await;
 }
+
+/// Waits (up to 10 s) until the browser's address satisfies `test`.
+/// The test gets the path and the query.
+async fn wait_for_address(driver: &WebDriver, what: &str, test: impl Fn(&str, &str) -> bool) {
+    for _ in 0..100 {
+        let url = driver.current_url().await.unwrap();
+        if test(url.path(), url.query().unwrap_or_default()) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached {what}");
+}
+
+#[tokio::test]
+async fn a_partner_answers_on_a_blocked_order_and_the_vendor_reads_it() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap()
+        .with_demo_program()
+        .await;
+    let driver = &browser.driver;
+    sign_in(
+        driver,
+        &app,
+        "lukas.brandt@brightline.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+
+    // Find the blocked orders from the list's filter.
+    click(driver, By::LinkText("Orders")).await;
+    wait_for_path(driver, "/orders").await;
+    click(driver, By::Css("#blocked option[value='yes']")).await;
+    click(driver, By::Css("form.filters button[type='submit']")).await;
+    wait_for_address(driver, "the blocked orders", |_, query| {
+        query.contains("blocked=yes")
+    })
+    .await;
+    let badges = driver.find_all(By::Css("tbody .badge-red")).await.unwrap();
+    assert!(
+        !badges.is_empty(),
+        "the demo has blocked orders for Brightline"
+    );
+    // Its own order, not one of its resellers' (those it reads but does not write in).
+    let mut own = None;
+    for row in driver.find_all(By::Css("tbody tr")).await.unwrap() {
+        if row
+            .text()
+            .await
+            .unwrap()
+            .contains("Brightline Distribution")
+        {
+            own = Some(row.find(By::Css("th a")).await.unwrap());
+            break;
+        }
+    }
+    let link = own.expect("a blocked order of Brightline's own");
+    let number = link.text().await.unwrap();
+    link.click().await.unwrap();
+    wait_for_address(driver, "an order page", |path, _| {
+        path.starts_with("/orders/0")
+    })
+    .await;
+    let order_path = driver.current_url().await.unwrap().path().to_owned();
+
+    // Why it is blocked and who must act, in words.
+    let panel = text_of(driver, By::Css(".blocked-panel")).await;
+    assert!(panel.contains("Why:"), "{panel}");
+    assert!(panel.contains("Who must act:"), "{panel}");
+    assert_eq!(
+        text_of(driver, By::Tag("h1")).await,
+        format!("Order {number}")
+    );
+    // Partners never see the vendor's internal notes, nor the option to write one.
+    let discussion = text_of(driver, By::Id("discussion")).await;
+    assert!(!discussion.contains("internal"), "{discussion}");
+    assert!(!discussion.contains("Checked the account"), "{discussion}");
+
+    type_into(
+        driver,
+        By::Id("message-body"),
+        "We sent the loading-dock details to your logistics team this morning.",
+    )
+    .await;
+    click(driver, By::Css(".thread-form button[type='submit']")).await;
+    wait_for_address(driver, "the order after sending", |_, query| {
+        query.contains("done=")
+    })
+    .await;
+    assert!(
+        text_of(driver, By::Css(".flash"))
+            .await
+            .starts_with("You added a message to order")
+    );
+    sign_out(driver).await;
+
+    // Operations read the answer on the order, with the internal note the partner never saw.
+    sign_in(
+        driver,
+        &app,
+        "olivia.grant@northwind.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    driver.goto(app.url(&order_path)).await.unwrap();
+    let discussion = text_of(driver, By::Id("discussion")).await;
+    assert!(
+        discussion
+            .contains("We sent the loading-dock details to your logistics team this morning."),
+        "{discussion}"
+    );
+    assert!(discussion.contains("Lukas Brandt (Brightline Distribution)"));
+    // She follows the order (she wrote in it), so the bell tells her too.
+    click(driver, By::Css(".bell")).await;
+    wait_for_path(driver, "/notifications").await;
+    let inbox = text_of(driver, By::Css("main")).await;
+    assert!(
+        inbox.contains(&format!("New message on order {number}")),
+        "{inbox}"
+    );
+    browser.quit().await;
+}

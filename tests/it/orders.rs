@@ -371,4 +371,53 @@ on_both_databases! {
             .send().await.unwrap();
         assert_eq!(forged.status(), 400);
     }
+
+    async fn a_draft_is_revised_and_the_timeline_says_what_changed(app) {
+        let app = app.with_demo_program().await;
+        let sales = app.signed_in(SALES).await;
+        let draft = order_at(&app, &place(&sales, &[("NW-SW-1000", "1", "")], "draft").await).await;
+        let path = format!("/orders/{}", draft.id);
+        let form = sales.get(&format!("{path}/edit")).await.text().await.unwrap();
+        assert!(form.contains("value=\"NW-SW-1000\""), "the form holds the draft");
+        assert!(form.contains(&format!("Edit draft order {}", draft.number)));
+
+        // A mistake changes nothing.
+        let response = sales.post_form(&format!("{path}/edit"), &[
+            ("customer_name", "Rheinbahn"), ("currency", "EUR"),
+            ("sku", "NW-SW-1090"), ("quantity", "3"), ("discount", ""),
+        ]).await;
+        assert_eq!(response.status(), 200);
+        assert!(response.text().await.unwrap().contains("Line 1: the minimum order quantity for SKU NW-SW-1090 is 4."));
+        let unchanged = sales_order::Entity::find_by_id(draft.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(unchanged, draft);
+
+        let response = sales.post_form(&format!("{path}/edit"), &[
+            ("customer_name", "Rheinbahn"), ("currency", "EUR"), ("intent", "draft"),
+            ("sku", "NW-SW-1000"), ("quantity", "1"), ("discount", ""),
+            ("sku", "NW-SW-1090"), ("quantity", "4"), ("discount", ""),
+        ]).await;
+        let page = follow(&sales, response).await;
+        assert!(page.contains(&format!("Draft {} saved.", draft.number)));
+        assert!(page.contains("End customer: Stadtwerke Kiel → Rheinbahn"));
+        let revised = sales_order::Entity::find_by_id(draft.id).one(&app.pool).await.unwrap().unwrap();
+        assert!(revised.total_minor > draft.total_minor);
+        assert!(page.contains("Lines changed: 1 line · EUR "), "{page}");
+        assert!(page.contains("→ 2 lines · EUR "));
+
+        // Submitting from the form places it; a placed order is no longer edited here.
+        let response = sales.post_form(&format!("{path}/edit"), &[
+            ("customer_name", "Rheinbahn"), ("currency", "EUR"), ("intent", "submit"),
+            ("sku", "NW-SW-1000"), ("quantity", "1"), ("discount", ""),
+            ("sku", "NW-SW-1090"), ("quantity", "4"), ("discount", ""),
+        ]).await;
+        let page = follow(&sales, response).await;
+        assert!(page.contains("submitted. Operations usually confirm within 1 business day."));
+        let again = sales.get(&format!("{path}/edit")).await;
+        assert_eq!(again.status(), 303);
+        assert!(follow(&sales, again).await.contains("Only a draft can be edited"));
+        let lines = portico::orders::entity::order_line::Entity::find()
+            .filter(portico::orders::entity::order_line::Column::OrderId.eq(draft.id))
+            .count(&app.pool).await.unwrap();
+        assert_eq!(lines, 2, "the old lines were replaced, not added to");
+    }
 }

@@ -285,6 +285,16 @@ const ROUTES: &[RouteCase] = &[
         "/orders/{id}/attachments/{attachment_id}",
         Access::Requires(Permission::OrdersRead),
     ),
+    route(
+        "GET",
+        "/orders/{id}/edit",
+        Access::Requires(Permission::OrdersWrite),
+    ),
+    route(
+        "POST",
+        "/orders/{id}/edit",
+        Access::Requires(Permission::OrdersWrite),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),
