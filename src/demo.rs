@@ -21,6 +21,7 @@ use crate::platform::db::{self, Db};
 use crate::platform::files::FileStore;
 use crate::platform::scope::Role;
 use crate::platform::{instance, time as clock};
+use crate::scale::Scale;
 
 pub const VENDOR_NAME: &str = "Northwind Networks";
 pub const PROGRAM_NAME: &str = "Northwind Partner Network";
@@ -40,7 +41,11 @@ pub struct DemoLogin {
 }
 
 /// Empties a demo (or brand-new) database and fills it with the demo program.
-pub async fn prepare(url: &DatabaseUrl, files: &FileStore) -> anyhow::Result<Vec<DemoLogin>> {
+pub async fn prepare(
+    url: &DatabaseUrl,
+    files: &FileStore,
+    scale: Scale,
+) -> anyhow::Result<Vec<DemoLogin>> {
     let db = db::connect(url).await?;
     if let Err(refused) = refuse_unless_ours(&db, url).await {
         db.close().await?;
@@ -71,7 +76,21 @@ pub async fn prepare(url: &DatabaseUrl, files: &FileStore) -> anyhow::Result<Vec
             db
         }
     };
-    let result = seed(&db, files).await;
+    let mut result = seed(&db, files).await;
+    if scale == Scale::Large && result.is_ok() {
+        let password_hash = Password::check(DEMO_PASSWORD, &[])
+            .map_err(anyhow::Error::msg)?
+            .hash();
+        println!("Building the large program (2,000 partners, ~1,000,000 orders)…");
+        match crate::scale::grow(&db, &password_hash).await {
+            Ok(grown) => println!(
+                "Built {} more partners, {} users and {} orders in {:.0} s; their people sign in \
+                 as admin@p0001.example … user9@p1983.example.",
+                grown.partners, grown.users, grown.orders, grown.seconds
+            ),
+            Err(error) => result = Err(error),
+        }
+    }
     db.close().await?;
     result
 }

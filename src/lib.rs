@@ -14,6 +14,7 @@ pub mod notify;
 pub mod orders;
 pub mod orgs;
 pub mod platform;
+pub mod scale;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -40,7 +40,11 @@ enum Command {
     },
     /// Create a fresh demo program (in its own SQLite file unless PORTICO_DATABASE_URL is set),
     /// then serve it.
-    Demo,
+    Demo {
+        /// `large` adds 1,984 partners, ~20,000 users and ~1,000,000 orders, for measurements.
+        #[arg(long, value_enum, default_value = "small")]
+        scale: portico::scale::Scale,
+    },
 }
 
 #[derive(Subcommand)]
@@ -76,7 +80,7 @@ const DEMO_DATABASE_FILE: &str = "demo.db";
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let database_file = match cli.command {
-        Command::Demo => DEMO_DATABASE_FILE,
+        Command::Demo { .. } => DEMO_DATABASE_FILE,
         Command::Serve
         | Command::Worker
         | Command::Migrate
@@ -175,9 +179,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("Invitation for {email} (administrator), valid for 7 days:\n{link}");
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo { scale } => {
             let files = portico::platform::files::FileStore::local(&config.data_dir.join("files"))?;
-            let logins = demo::prepare(&config.database, &files).await?;
+            let logins = demo::prepare(&config.database, &files, scale).await?;
             println!(
                 "Demo program \"{}\" created in {}.\n\nSign in as any of these, with the \
                  password \"{}\":",

@@ -480,6 +480,8 @@ struct DetailPage {
     payment: &'static str,
     source: &'static str,
     synced: String,
+    /// Open orders fed from another system whose last sync is over a day old.
+    sync_stale: bool,
     ordered: String,
     promised: String,
     shipped: String,
@@ -612,7 +614,15 @@ pub async fn detail(
         status,
         payment: payment_label(&order.payment_status),
         source: source_label(&order.source),
-        synced: stamp(order.synced_at),
+        synced: order
+            .synced_at
+            .map(|at| crate::platform::time::ago(at, crate::platform::time::now()))
+            .unwrap_or_default(),
+        sync_stale: order.source != "portal"
+            && status.is_open()
+            && order
+                .synced_at
+                .is_some_and(|at| crate::platform::time::now() - at > time::Duration::hours(24)),
         ordered: format_date(order.ordered_at),
         promised: date_label(order.promised_date),
         shipped: stamp(order.shipped_at),

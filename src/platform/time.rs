@@ -19,6 +19,17 @@ pub fn format_date(at: OffsetDateTime) -> String {
         .expect("the date format has no fallible parts")
 }
 
+/// "4 min ago", "3 h ago", "2 days ago": how long before `now` something happened.
+pub fn ago(at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let minutes = (now - at).whole_minutes();
+    match minutes {
+        m if m < 1 => "just now".to_owned(),
+        m if m < 60 => format!("{m} min ago"),
+        m if m < 48 * 60 => format!("{} h ago", m / 60),
+        m => format!("{} days ago", m / (24 * 60)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -27,6 +38,15 @@ mod tests {
     #[test]
     fn now_has_whole_microseconds() {
         assert_eq!(now().nanosecond() % 1_000, 0);
+    }
+
+    #[test]
+    fn ages_read_in_the_largest_sensible_unit() {
+        let now = datetime!(2026-03-02 12:00 UTC);
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(ago(datetime!(2026-03-02 11:56 UTC), now), "4 min ago");
+        assert_eq!(ago(datetime!(2026-03-02 09:00 UTC), now), "3 h ago");
+        assert_eq!(ago(datetime!(2026-02-27 12:00 UTC), now), "3 days ago");
     }
 
     #[test]

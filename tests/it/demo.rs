@@ -11,7 +11,7 @@ async fn demo_refuses_a_real_program_and_recreates_its_own(backend: Backend) {
     };
 
     // A brand-new database is filled with the demo program.
-    demo::prepare(&test_db.url, &test_db.files())
+    demo::prepare(&test_db.url, &test_db.files(), portico::scale::Scale::Small)
         .await
         .expect("demo on an empty database");
     let connection = db::connect(&test_db.url).await.unwrap();
@@ -24,7 +24,7 @@ async fn demo_refuses_a_real_program_and_recreates_its_own(backend: Backend) {
     connection.close().await.unwrap();
 
     // Running the demo again starts over instead of piling up data.
-    demo::prepare(&test_db.url, &test_db.files())
+    demo::prepare(&test_db.url, &test_db.files(), portico::scale::Scale::Small)
         .await
         .expect("demo again on its own database");
     let connection = db::connect(&test_db.url).await.unwrap();
@@ -49,7 +49,7 @@ async fn demo_never_overwrites_a_real_program(backend: Backend) {
     let real_id = real.state().instance.id;
     drop(real);
 
-    let error = demo::prepare(&test_db.url, &test_db.files())
+    let error = demo::prepare(&test_db.url, &test_db.files(), portico::scale::Scale::Small)
         .await
         .unwrap_err();
     assert!(
