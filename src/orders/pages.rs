@@ -22,6 +22,8 @@ use crate::platform::time::format_date;
 use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
 
 const PAGE_SIZE: u64 = 50;
+/// Longest partner list offered as a drop-down in the filter bar.
+const PARTNER_CHOICES: usize = 200;
 /// Exports larger than this are refused with a request to narrow the filters.
 const EXPORT_LIMIT: u64 = 100_000;
 
@@ -231,6 +233,7 @@ struct ListPage {
     blocked: Vec<Choice>,
     sorts: Vec<Choice>,
     partners: Vec<Choice>,
+    chosen_partner: Option<String>,
     can_create: bool,
     filtered: bool,
     next_page: Option<String>,
@@ -281,17 +284,24 @@ pub async fn list(
             }
         })
         .collect();
-    let partners = if scope.side() == Side::Vendor {
-        let filter = orgs::PartnerFilter::default();
-        let visible = orgs::list_partners(&state.db, &scope, &filter)
+    // Vendor staff pick a partner from a list while it is short enough to read; beyond that
+    // they come from the partner's page ("Orders" there) with the partner already chosen.
+    let (partners, chosen_partner) = if scope.side() == Side::Vendor {
+        let visible = orgs::partner_names(&state.db, &scope)
             .await
             .unwrap_or_default();
-        choices(
-            visible.into_iter().map(|p| (p.id.to_string(), p.name)),
-            &params.partner,
-        )
+        let chosen = visible
+            .iter()
+            .find(|(id, _)| id.to_string() == params.partner.trim())
+            .map(|(_, name)| name.clone());
+        if visible.len() <= PARTNER_CHOICES {
+            let options = visible.into_iter().map(|(id, name)| (id.to_string(), name));
+            (choices(options, &params.partner), None)
+        } else {
+            (Vec::new(), chosen)
+        }
     } else {
-        Vec::new()
+        (Vec::new(), None)
     };
     let statuses = choices(
         std::iter::once((
@@ -333,6 +343,7 @@ pub async fn list(
         blocked,
         sorts,
         partners,
+        chosen_partner,
         can_create: scope.can(Permission::OrdersWrite),
         next_page,
     })

@@ -177,7 +177,10 @@ fn query_condition(query: &OrderQuery) -> Condition {
         ));
     }
     let text = query.text.trim();
-    if !text.is_empty() {
+    if let Some(number) = order_number(text) {
+        // An order number: the unique index finds it at once.
+        condition = condition.add(sales_order::Column::Number.eq(number));
+    } else if !text.is_empty() {
         condition = condition.add(
             Condition::any()
                 .add(contains_ignoring_case(sales_order::Column::Number, text))
@@ -199,6 +202,13 @@ fn query_condition(query: &OrderQuery) -> Condition {
         condition = condition.add(sales_order::Column::PartnerId.eq(partner));
     }
     condition
+}
+
+/// "ord-10423" → "ORD-10423" when the text is a whole order number.
+fn order_number(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let digits = upper.strip_prefix("ORD-")?;
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(upper)
 }
 
 fn cursor_condition(sort: Sort, cursor: Cursor) -> Condition {
@@ -240,10 +250,63 @@ pub async fn list_orders(
 ) -> Result<(Vec<Order>, Option<Cursor>), AppError> {
     let partners = scope.partners(Permission::OrdersRead)?;
     let sort = query.sort.unwrap_or(Sort::Newest);
-    let mut condition = partner_condition(&partners).add(query_condition(query));
+    let mut condition = query_condition(query);
     if let Some(after) = query.after {
         condition = condition.add(cursor_condition(sort, after));
     }
+    // A few partners (a distributor and its resellers): one index walk per partner, merged
+    // here, instead of sorting every order of all of them in the database.
+    let mut rows = match &partners {
+        Partners::Only(ids) if (2..=MERGED_PARTNERS).contains(&ids.len()) => {
+            let mut merged = Vec::new();
+            for id in ids {
+                let own = condition
+                    .clone()
+                    .add(sales_order::Column::PartnerId.eq(*id));
+                merged.extend(sorted_page(db, own, sort, limit + 1).await?);
+            }
+            merged.sort_by(|a, b| {
+                let ordering = Cursor::of(a, sort)
+                    .value
+                    .cmp(&Cursor::of(b, sort).value)
+                    .then(a.id.cmp(&b.id));
+                if sort.descending() {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
+            });
+            merged.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
+            merged
+        }
+        _ => {
+            sorted_page(
+                db,
+                partner_condition(&partners).add(condition),
+                sort,
+                limit + 1,
+            )
+            .await?
+        }
+    };
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| Cursor::of(last, sort))
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// Up to this many partners are listed by merging one query per partner.
+const MERGED_PARTNERS: usize = 64;
+
+async fn sorted_page(
+    db: &Db,
+    condition: Condition,
+    sort: Sort,
+    limit: u64,
+) -> Result<Vec<Order>, DbErr> {
     let order = if sort.descending() {
         sea_orm::Order::Desc
     } else {
@@ -253,20 +316,13 @@ pub async fn list_orders(
         Sort::Newest | Sort::Oldest => sales_order::Column::OrderedAt,
         Sort::LargestTotal | Sort::SmallestTotal => sales_order::Column::TotalMinor,
     };
-    let mut rows = sales_order::Entity::find()
+    sales_order::Entity::find()
         .filter(condition)
         .order_by(sort_column, order.clone())
         .order_by(sales_order::Column::Id, order)
-        .limit(limit + 1)
+        .limit(limit)
         .all(db)
-        .await?;
-    let next = if rows.len() as u64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|last| Cursor::of(last, sort))
-    } else {
-        None
-    };
-    Ok((rows, next))
+        .await
 }
 
 /// One order the caller may read, or 404.

@@ -215,6 +215,7 @@ struct DetailPage {
     /// `None` when the viewer may not see the partner's users.
     people: Option<Vec<Person>>,
     can_view_as: bool,
+    can_see_orders: bool,
     can_edit: bool,
     markets: Vec<String>,
     capabilities: Vec<String>,
@@ -323,6 +324,7 @@ pub async fn detail(
         history,
         people,
         can_view_as,
+        can_see_orders: scope.can(Permission::OrdersRead),
         can_edit: reaches(Permission::ProfileWrite),
         can_manage,
         next_statuses: super::model::next_statuses(&partner.status),

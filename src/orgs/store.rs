@@ -70,6 +70,23 @@ pub async fn list_partners(
         .await?)
 }
 
+/// Ids and names of the partners the caller may see, by name: the light form of
+/// [`list_partners`] for pick lists.
+pub async fn partner_names(db: &Db, scope: &Scope) -> Result<Vec<(Uuid, String)>, AppError> {
+    use sea_orm::QuerySelect;
+    let partners = scope.partners(Permission::PartnersRead)?;
+    Ok(organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .column(organization::Column::Name)
+        .filter(organization::Column::Kind.eq("partner"))
+        .filter(partner_condition(&partners))
+        .order_by_asc(organization::Column::Name)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// One partner organisation, or 404 when it is missing or outside the caller's scope.
 pub async fn find_partner(db: &Db, scope: &Scope, id: Uuid) -> Result<Organization, AppError> {
     let partners = scope.partners(Permission::PartnersRead)?;
