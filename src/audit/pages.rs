@@ -6,8 +6,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Deserialize;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, Time};
+use time::{OffsetDateTime, Time};
 use uuid::Uuid;
 
 use super::entity;
@@ -16,6 +15,7 @@ use crate::orgs::store as orgs;
 use crate::platform::db::contains_ignoring_case;
 use crate::platform::error::AppResult;
 use crate::platform::scope::{Permission, Scope};
+use crate::platform::time::parse_form_day;
 use crate::platform::web::{Chrome, PageContext, render};
 
 const PAGE_SIZE: u64 = 50;
@@ -61,20 +61,6 @@ struct AuditPage {
     own_only: bool,
 }
 
-fn parse_day(text: &str, field: &str, errors: &mut Vec<String>) -> Option<Date> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let parsed = Date::parse(text, format_description!("[year]-[month]-[day]"));
-    if parsed.is_err() {
-        errors.push(format!(
-            "{field}: \"{text}\" is not a date; use YYYY-MM-DD, e.g. 2026-03-12."
-        ));
-    }
-    parsed.ok()
-}
-
 pub async fn log(
     State(state): State<AppState>,
     context: PageContext,
@@ -103,11 +89,11 @@ pub async fn log(
     if !filter.action.trim().is_empty() {
         condition = condition.add(entity::Column::Action.starts_with(filter.action.trim()));
     }
-    if let Some(day) = parse_day(&filter.from, "From", &mut errors) {
+    if let Some(day) = parse_form_day(&filter.from, "From", &mut errors) {
         condition =
             condition.add(entity::Column::At.gte(OffsetDateTime::new_utc(day, Time::MIDNIGHT)));
     }
-    if let Some(day) = parse_day(&filter.to, "To", &mut errors) {
+    if let Some(day) = parse_form_day(&filter.to, "To", &mut errors) {
         let next = day.next_day().unwrap_or(day);
         condition =
             condition.add(entity::Column::At.lt(OffsetDateTime::new_utc(next, Time::MIDNIGHT)));

@@ -11,7 +11,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::manage::{audit_entry, author};
-use super::store::{self, Order};
+use super::pages::readable_order;
+use super::store::Order;
 use crate::AppState;
 use crate::audit;
 use crate::identity::store::readers_of;
@@ -148,9 +149,7 @@ pub async fn post(
     Path(id): Path<String>,
     request: Request,
 ) -> AppResult<Response> {
-    scope.require(Permission::OrdersRead)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let order = store::find_order(&state.db, &scope, id).await?;
+    let order = readable_order(&state, &scope, &id).await?;
     if !may_post(&scope, &order) {
         return Err(AppError::Forbidden);
     }
@@ -269,10 +268,8 @@ pub async fn attachment(
     scope: Scope,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    scope.require(Permission::OrdersRead)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let order = readable_order(&state, &scope, &id).await?;
     let attachment_id = Uuid::parse_str(&attachment_id).map_err(|_| AppError::NotFound)?;
-    let order = store::find_order(&state.db, &scope, id).await?;
     let file = threads::find_attachment(
         &state.db,
         &subject(&order),

@@ -12,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::manage::{audit_entry, author};
-use super::pages::DOCUMENT_KINDS;
+use super::pages::{DOCUMENT_KINDS, readable_order};
 use super::store::{self, NewDocument, Order};
 use crate::AppState;
 use crate::audit;
@@ -106,10 +106,8 @@ pub async fn download(
     scope: Scope,
     Path((id, document_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
-    scope.require(Permission::OrdersRead)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let order = readable_order(&state, &scope, &id).await?;
     let document_id = Uuid::parse_str(&document_id).map_err(|_| AppError::NotFound)?;
-    let order = store::find_order(&state.db, &scope, id).await?;
     let document = store::find_document(&state.db, &order, document_id).await?;
     let body = state.files.body(&document.sha256).await?;
     audit::record_alone(

@@ -13,8 +13,6 @@ use axum::response::Response;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
-use time::Date;
-use time::macros::format_description;
 use uuid::Uuid;
 
 use super::discussion::{subject, tell_followers};
@@ -869,10 +867,7 @@ pub async fn promise(
     if !status_of(&order).is_open() {
         return Ok(back_to(&order, "A closed order gets no delivery promise."));
     }
-    let Ok(date) = Date::parse(
-        form.date.trim(),
-        format_description!("[year]-[month]-[day]"),
-    ) else {
+    let Some(date) = crate::platform::time::parse_day(&form.date) else {
         return Ok(back_to(
             &order,
             "Promised date: use YYYY-MM-DD, e.g. 2026-03-12.",

@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 use time::Date;
-use time::macros::format_description;
 use uuid::Uuid;
 
 use super::discussion::{self, MessageView};
@@ -18,7 +17,7 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::export::{self, Cell, ExportFormat, Sheet};
 use crate::platform::money::{Currency, Money};
 use crate::platform::scope::{Partners, Permission, Scope, Side};
-use crate::platform::time::format_date;
+use crate::platform::time::{format_date, parse_form_day};
 use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
 
 const PAGE_SIZE: u64 = 50;
@@ -107,8 +106,8 @@ impl ListParams {
                 None
             }
         };
-        let from = parse_day(&self.from, "From", &mut errors);
-        let to = parse_day(&self.to, "To", &mut errors);
+        let from = parse_form_day(&self.from, "From", &mut errors);
+        let to = parse_form_day(&self.to, "To", &mut errors);
         if let (Some(from), Some(to)) = (from, to)
             && to < from
         {
@@ -153,26 +152,20 @@ impl ListParams {
     }
 }
 
-fn parse_day(text: &str, field: &str, errors: &mut Vec<String>) -> Option<Date> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let parsed = Date::parse(text, format_description!("[year]-[month]-[day]"));
-    if parsed.is_err() {
-        errors.push(format!(
-            "{field}: \"{text}\" is not a date; use YYYY-MM-DD, e.g. 2026-03-12."
-        ));
-    }
-    parsed.ok()
-}
-
 /// An amount as pages show it; an unknown stored currency shows its code and minor units.
 pub fn money(minor: i64, currency: &str) -> String {
     match Currency::parse(currency) {
         Ok(currency) => Money::new(minor, currency).to_string(),
         Err(_) => format!("{currency} {minor} (minor units)"),
     }
+}
+
+/// The order at `/orders/{id}` for a reader: the permission first (403 whatever the order), then
+/// the order through the scope (404 outside it, or for an id that is no id).
+pub(super) async fn readable_order(state: &AppState, scope: &Scope, id: &str) -> AppResult<Order> {
+    scope.require(Permission::OrdersRead)?;
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    store::find_order(&state.db, scope, id).await
 }
 
 fn status_of(order: &Order) -> OrderStatus {
@@ -562,7 +555,7 @@ fn describe(event: &OrderEvent) -> String {
             let day = |value: &Option<String>| {
                 value
                     .as_deref()
-                    .and_then(|v| Date::parse(v, format_description!("[year]-[month]-[day]")).ok())
+                    .and_then(crate::platform::time::parse_day)
                     .map_or_else(|| text(value), |d| date_label(Some(d)))
             };
             match &event.from_value {
@@ -605,9 +598,7 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(notice): Query<Notice>,
 ) -> AppResult<Response> {
-    scope.require(Permission::OrdersRead)?;
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let order = store::find_order(&state.db, &scope, id).await?;
+    let order = readable_order(&state, &scope, &id).await?;
     let lines = store::lines(&state.db, &order).await?;
     let documents = store::documents(&state.db, &order).await?;
     let timeline = store::timeline(&state.db, &order).await?;

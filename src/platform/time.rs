@@ -19,6 +19,31 @@ pub fn format_date(at: OffsetDateTime) -> String {
         .expect("the date format has no fallible parts")
 }
 
+/// A day as date inputs send it (`2026-03-12`).
+pub fn parse_day(text: &str) -> Option<time::Date> {
+    time::Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+}
+
+/// An optional day from a form field: `None` when empty; a wrong one adds a sentence naming
+/// `field` to `errors`.
+pub fn parse_form_day(text: &str, field: &str, errors: &mut Vec<String>) -> Option<time::Date> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let parsed = parse_day(text);
+    if parsed.is_none() {
+        errors.push(format!(
+            "{field}: \"{text}\" is not a date; use YYYY-MM-DD, e.g. 2026-03-12."
+        ));
+    }
+    parsed
+}
+
 /// "4 min ago", "3 h ago", "2 days ago": how long before `now` something happened.
 pub fn ago(at: OffsetDateTime, now: OffsetDateTime) -> String {
     let minutes = (now - at).whole_minutes();
