@@ -7,6 +7,7 @@
 //! block and unblock; every change is a new timeline row (who, when, from → to, why) written in
 //! the same transaction, and audited.
 
+mod catalogue;
 mod discussion;
 mod documents;
 pub mod entity;
@@ -26,6 +27,7 @@ use crate::platform::files::MAX_FILE_BYTES;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/orders", get(pages::list))
+        .route("/catalogue", get(catalogue::page))
         .route("/orders/export/{format}", get(pages::export))
         .route("/orders/new", get(manage::new_form).post(manage::create))
         .route("/orders/{id}", get(pages::detail))

@@ -183,6 +183,13 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        label: "Catalogue",
+        own_label: None,
+        href: "/catalogue",
+        permission: Some(Permission::OrdersRead),
+        side: None,
+    },
+    Section {
         label: "Users",
         own_label: None,
         href: "/users",

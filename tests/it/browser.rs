@@ -175,7 +175,13 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
     );
     assert_eq!(
         navigation(driver).await,
-        vec!["Home", "Organisation", "Orders", "Your activity"]
+        vec![
+            "Home",
+            "Organisation",
+            "Orders",
+            "Catalogue",
+            "Your activity"
+        ]
     );
 
     // Typing a forbidden address says so in words.
@@ -200,6 +206,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Home",
             "Partners",
             "Orders",
+            "Catalogue",
             "Users",
             "Staff",
             "Mail outbox",

@@ -455,4 +455,34 @@ on_both_databases! {
         }
         assert_eq!(seen, expected, "the merged pages follow the database's order exactly");
     }
+
+    async fn the_catalogue_shows_each_partner_its_own_prices(app) {
+        let app = app.with_demo_program().await;
+        let brightline = app.signed_in(SALES).await;
+        let page = brightline.get("/catalogue?q=NW-SW-1000").await.text().await.unwrap();
+        assert!(page.contains("Your prices come from the price list &#34;Brightline Distribution EUR&#34;; you may give up to 12 % discount per line."), "{page}");
+        let list = price_list::Entity::find()
+            .filter(price_list::Column::Name.eq("Brightline Distribution EUR"))
+            .one(&app.pool).await.unwrap().unwrap();
+        let switch = product::Entity::find().filter(product::Column::Sku.eq("NW-SW-1000")).one(&app.pool).await.unwrap().unwrap();
+        let net = price_list_entry::Entity::find_by_id((list.id, switch.id)).one(&app.pool).await.unwrap().unwrap();
+        let shown = portico::platform::money::Money::new(net.unit_price_minor, portico::platform::money::Currency::parse("EUR").unwrap()).to_string();
+        assert!(page.contains(&shown), "its net price {shown}");
+        assert!(!page.contains("NW-SW-1010"), "the filter narrows");
+
+        // A reseller on the Gold tier gets the Gold list and never learns of Brightline's own.
+        let kessler = app.signed_in("ben.vogel@kessler-it.example").await;
+        let page = kessler.get("/catalogue").await.text().await.unwrap();
+        assert!(page.contains("price list &#34;Gold EUR&#34;"));
+        assert!(!page.contains("Brightline"));
+        let page = kessler.get("/catalogue?currency=GBP").await.text().await.unwrap();
+        assert!(page.contains("Gold GBP"));
+
+        // Vendor staff see the lists and whom they apply to.
+        let operations = app.signed_in(OPERATIONS).await;
+        let page = operations.get("/catalogue").await.text().await.unwrap();
+        assert!(page.contains("Brightline Distribution EUR"));
+        assert!(page.contains("Platinum tier"));
+        assert!(page.contains("every partner without a list of its own"));
+    }
 }

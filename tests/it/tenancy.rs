@@ -295,6 +295,11 @@ const ROUTES: &[RouteCase] = &[
         "/orders/{id}/edit",
         Access::Requires(Permission::OrdersWrite),
     ),
+    route(
+        "GET",
+        "/catalogue",
+        Access::Requires(Permission::OrdersRead),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),
