@@ -52,12 +52,22 @@ fn amount_text(money: Money) -> String {
     }
 }
 
+/// Text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, carriage return first)
+/// gets a leading apostrophe, so an exported customer name can never execute.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 fn csv_bytes(sheet: &Sheet) -> anyhow::Result<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&sheet.headings)?;
     for row in &sheet.rows {
         writer.write_record(row.iter().map(|cell| match cell {
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) => inert(text),
             Cell::Integer(value) => value.to_string(),
             Cell::Amount(money) => amount_text(*money),
         }))?;
@@ -148,6 +158,24 @@ mod tests {
         assert_eq!(amount_text(Money::new(123_405, eur)), "1234.05");
         assert_eq!(amount_text(Money::new(-5, eur)), "-0.05");
         assert_eq!(amount_text(Money::new(1_200, jpy)), "1200");
+    }
+
+    #[test]
+    fn csv_cells_never_become_formulas() {
+        let sheet = Sheet {
+            name: "Orders",
+            headings: vec!["Customer"],
+            rows: vec![
+                vec![Cell::Text("=HYPERLINK(\"http://evil\")".into())],
+                vec![Cell::Text("-2+3".into())],
+                vec![Cell::Text("Kiel".into())],
+            ],
+        };
+        let text = String::from_utf8(csv_bytes(&sheet).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "Customer\n\"'=HYPERLINK(\"\"http://evil\"\")\"\n'-2+3\nKiel\n"
+        );
     }
 
     #[test]
