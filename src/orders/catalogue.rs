@@ -137,7 +137,13 @@ pub async fn page(
             .unwrap_or_default()
             .into_iter()
             .collect();
-        let mut lists = price_list::Entity::find().all(&state.db).await?;
+        // A partner's own list is shown only to staff who may see that partner.
+        let mut lists: Vec<price_list::Model> = price_list::Entity::find()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .filter(|l| l.partner_id.is_none_or(|id| names.contains_key(&id)))
+            .collect();
         lists.sort_by(|a, b| (&a.currency, &a.name).cmp(&(&b.currency, &b.name)));
         lists
             .into_iter()

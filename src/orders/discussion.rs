@@ -19,7 +19,7 @@ use crate::identity::store::readers_of;
 use crate::notify::{self, Event};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
-use crate::platform::scope::{Permission, Scope, Side};
+use crate::platform::scope::{Permission, Role, Scope, Side};
 use crate::platform::threads::{
     self, Mentionable, NewAttachment, NewMessage, Participant, Subject,
 };
@@ -97,7 +97,26 @@ pub(super) async fn messages(
         .collect())
 }
 
-/// Tells the order's followers and its creator of a change (never the person who made it).
+/// Everyone who may read the order today, with whether they read internal notes.
+async fn readers(conn: &impl ConnectionTrait, order: &Order) -> Result<Vec<Mentionable>, DbErr> {
+    Ok(readers_of(conn, order.partner_id, Permission::OrdersRead)
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            let role = Role::parse(&u.role)?;
+            Some(Mentionable {
+                user_id: u.id,
+                email: u.email,
+                side: role.side(),
+                reads_internal: role.side() == Side::Vendor
+                    && role.reach(Permission::TicketsInternal).is_some(),
+            })
+        })
+        .collect())
+}
+
+/// Tells the order's followers and its creator of a change (never the person who made it, nor
+/// anyone who may no longer read the order).
 pub(super) async fn tell_followers(
     conn: &impl ConnectionTrait,
     order: &Order,
@@ -112,6 +131,8 @@ pub(super) async fn tell_followers(
         .map(|(id, _)| id)
         .collect();
     recipients.extend(order.created_by);
+    let may_read = readers(conn, order).await?;
+    recipients.retain(|id| may_read.iter().any(|r| r.user_id == *id));
     notify::publish(
         conn,
         Event {
@@ -169,19 +190,7 @@ pub async fn post(
         Some(file) => Some(state.files.put(file.bytes.clone()).await?),
         None => None,
     };
-    let mentionable: Vec<Mentionable> =
-        readers_of(&state.db, order.partner_id, Permission::OrdersRead)
-            .await?
-            .into_iter()
-            .filter_map(|u| {
-                let side = crate::platform::scope::Role::parse(&u.role)?.side();
-                Some(Mentionable {
-                    user_id: u.id,
-                    email: u.email,
-                    side,
-                })
-            })
-            .collect();
+    let mentionable = readers(&state.db, &order).await?;
     let who = author(&scope, &context);
     let participant = Participant {
         user_id: scope.user_id,

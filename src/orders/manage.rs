@@ -748,6 +748,12 @@ pub async fn block(
     if !status_of(&order).is_open() {
         return Ok(back_to(&order, "A closed order cannot be blocked."));
     }
+    if status_of(&order) == OrderStatus::Draft {
+        return Ok(back_to(
+            &order,
+            "A draft is still the partner's to finish; block it once it is submitted.",
+        ));
+    }
     let (Some(reason), Some(owner)) = (required_reason(&form.reason), required_reason(&form.owner))
     else {
         return Ok(back_to(

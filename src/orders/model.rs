@@ -117,6 +117,9 @@ impl OrderStatus {
             OrderStatus::Returned if current == PaymentStatus::Paid => {
                 Some(PaymentStatus::Refunded)
             }
+            OrderStatus::Returned if current == PaymentStatus::Unpaid => {
+                Some(PaymentStatus::Credited)
+            }
             _ => None,
         }
     }
@@ -128,6 +131,8 @@ pub enum PaymentStatus {
     Unpaid,
     Paid,
     Refunded,
+    /// Invoiced, then returned before payment: nothing is owed.
+    Credited,
 }
 
 impl PaymentStatus {
@@ -137,6 +142,7 @@ impl PaymentStatus {
             PaymentStatus::Unpaid => "unpaid",
             PaymentStatus::Paid => "paid",
             PaymentStatus::Refunded => "refunded",
+            PaymentStatus::Credited => "credited",
         }
     }
 
@@ -146,6 +152,7 @@ impl PaymentStatus {
             PaymentStatus::Unpaid => "Invoiced, unpaid",
             PaymentStatus::Paid => "Paid",
             PaymentStatus::Refunded => "Refunded",
+            PaymentStatus::Credited => "Credited (returned before payment)",
         }
     }
 
@@ -155,6 +162,7 @@ impl PaymentStatus {
             PaymentStatus::Unpaid,
             PaymentStatus::Paid,
             PaymentStatus::Refunded,
+            PaymentStatus::Credited,
         ]
         .into_iter()
         .find(|s| s.key() == key)
@@ -742,6 +750,15 @@ mod tests {
         assert_eq!(
             OrderStatus::Returned.payment_status_on_entry(PaymentStatus::Paid),
             Some(PaymentStatus::Refunded)
+        );
+        assert_eq!(
+            OrderStatus::Returned.payment_status_on_entry(PaymentStatus::Unpaid),
+            Some(PaymentStatus::Credited),
+            "nothing is owed on goods returned before payment"
+        );
+        assert_eq!(
+            PaymentStatus::parse("credited"),
+            Some(PaymentStatus::Credited)
         );
     }
 }

@@ -539,8 +539,9 @@ pub async fn create_order(
     Ok(order)
 }
 
-/// Applies `update` only while the order is still as the caller read it (same status, same
-/// blocked state): of two people acting at once, the second is told instead of overwriting.
+/// Applies `update` only while the order is still as the caller read it (same status, blocked
+/// state and last change): of two people acting at once, the second is told instead of
+/// overwriting.
 async fn update_unless_changed(
     conn: &impl ConnectionTrait,
     order: &Order,
@@ -556,6 +557,7 @@ async fn update_unless_changed(
         .filter(sales_order::Column::Id.eq(order.id))
         .filter(sales_order::Column::Status.eq(order.status.as_str()))
         .filter(blocked)
+        .filter(sales_order::Column::UpdatedAt.eq(order.updated_at))
         .exec(conn)
         .await?;
     Ok(result.rows_affected == 1)
@@ -585,6 +587,13 @@ pub async fn change_status(
     if to == OrderStatus::Delivered {
         update.delivered_at = Set(Some(at));
     }
+    // A closed order waits on nobody: its block goes with it, on the timeline.
+    let lifts_block = order.blocked_at.is_some() && !to.is_open();
+    if lifts_block {
+        update.blocked_reason = Set(None);
+        update.blocked_owner = Set(None);
+        update.blocked_at = Set(None);
+    }
     let payment = PaymentStatus::parse(&order.payment_status).unwrap_or(PaymentStatus::NotInvoiced);
     let new_payment = to.payment_status_on_entry(payment);
     if let Some(new_payment) = new_payment {
@@ -606,6 +615,15 @@ pub async fn change_status(
         },
     )
     .await?;
+    if lifts_block {
+        let change = Change {
+            kind: "unblocked",
+            from: order.blocked_reason.clone(),
+            to: None,
+            reason: Some(format!("The order was {}.", to.label().to_lowercase())),
+        };
+        record_change(conn, order, author, at, change).await?;
+    }
     if let Some(new_payment) = new_payment.filter(|p| *p != payment) {
         record_change(
             conn,

@@ -132,12 +132,15 @@ pub struct Participant {
     pub side: Side,
 }
 
-/// Someone who may be mentioned in this thread: people who may read its object.
+/// Someone who may read the thread's object today, and so may be mentioned or told of a new
+/// message; the owning module lists them from its permissions.
 #[derive(Debug, Clone)]
 pub struct Mentionable {
     pub user_id: Uuid,
     pub email: String,
     pub side: Side,
+    /// Vendor staff whose role reads internal notes.
+    pub reads_internal: bool,
 }
 
 impl Mentionable {
@@ -285,7 +288,7 @@ pub struct Posted {
     pub message_id: Uuid,
     /// People mentioned who may read the message.
     pub mentioned: Vec<Uuid>,
-    /// Other followers who may read the message.
+    /// Other followers who may still read the message.
     pub followers: Vec<Uuid>,
 }
 
@@ -332,12 +335,14 @@ pub async fn post(
         .insert(conn)
         .await?;
     }
-    let may_read = |side: Side| !internal || side == Side::Vendor;
+    // Only people who may read this message today hear of it: followers who lost access, and
+    // anyone without the right to internal notes, are left out.
+    let may_read = |m: &Mentionable| !internal || m.reads_internal;
+    let readers: Vec<&Mentionable> = mentionable.iter().filter(|m| may_read(m)).collect();
     let handles = mentioned_handles(body);
-    let mentioned: Vec<&Mentionable> = mentionable
+    let mentioned: Vec<&&Mentionable> = readers
         .iter()
-        .filter(|m| m.user_id != author.user_id && may_read(m.side))
-        .filter(|m| handles.contains(&m.handle()))
+        .filter(|m| m.user_id != author.user_id && handles.contains(&m.handle()))
         .collect();
     let existing = followers(conn, subject).await?;
     follow(conn, subject, author.user_id, author.side).await?;
@@ -347,10 +352,9 @@ pub async fn post(
     let mentioned_ids: Vec<Uuid> = mentioned.iter().map(|m| m.user_id).collect();
     let followers = existing
         .into_iter()
-        .filter(|(id, side)| {
-            *id != author.user_id && may_read(*side) && !mentioned_ids.contains(id)
-        })
         .map(|(id, _)| id)
+        .filter(|id| *id != author.user_id && !mentioned_ids.contains(id))
+        .filter(|id| readers.iter().any(|r| r.user_id == *id))
         .collect();
     Ok(Posted {
         message_id: saved.id,

@@ -147,6 +147,36 @@ async fn internal_notes_stay_internal_and_people_are_told(backend: Backend) {
         !kinds.iter().any(|k| k == "thread.message"),
         "mentioned, not told twice: {kinds:?}"
     );
+    // Vendor staff without the right to internal notes are not told of them either.
+    write(
+        &operations,
+        order,
+        "@ruth.adler internal: please look at the credit limit.",
+        true,
+        None,
+    )
+    .await;
+    assert!(
+        notifications_of(&app, "ruth.adler@northwind.example")
+            .await
+            .is_empty(),
+        "the auditor reads no internal notes"
+    );
+    write(
+        &operations,
+        order,
+        "@ruth.adler for the record: confirmed today.",
+        false,
+        None,
+    )
+    .await;
+    assert_eq!(
+        notifications_of(&app, "ruth.adler@northwind.example")
+            .await
+            .len(),
+        1,
+        "a public mention reaches her"
+    );
 
     let partner_view = sales.get(&path).await.text().await.unwrap();
     assert!(partner_view.contains("the order is confirmed; delivery next week."));

@@ -485,4 +485,34 @@ on_both_databases! {
         assert!(page.contains("Platinum tier"));
         assert!(page.contains("every partner without a list of its own"));
     }
+
+    async fn a_stale_change_is_refused_and_closing_an_order_lifts_its_block(app) {
+        let app = app.with_demo_program().await;
+        let sales = app.signed_in(SALES).await;
+        let operations = app.signed_in(OPERATIONS).await;
+        let order = order_at(&app, &place(&sales, &[("NW-SW-1000", "1", "")], "submit").await).await;
+        let path = format!("/orders/{}", order.id);
+        follow(&operations, operations.post_form(&format!("{path}/block"), &[("reason", "Address incomplete."), ("owner", "Brightline Distribution")]).await).await;
+
+        // Someone acting on what they read before the block is told, and changes nothing.
+        let author = portico::orders::store::Author { user_id: None, label: "stale reader".into() };
+        let moved = portico::orders::store::change_status(
+            &app.pool, &order, portico::orders::model::OrderStatus::Confirmed, None, &author, portico::platform::time::now(),
+        ).await.unwrap();
+        assert!(!moved, "a change based on an old reading is refused");
+
+        // Withdrawing the blocked order closes it, and the block goes with it, on the timeline.
+        let page = follow(&sales, sales.post_form(&format!("{path}/cancel"), &[("reason", "Customer cancelled.")]).await).await;
+        assert!(page.contains("withdrawn."));
+        assert!(page.contains("Lifted the block (it was: Address incomplete.)"));
+        assert!(page.contains("Why: The order was cancelled."));
+        let saved = sales_order::Entity::find_by_id(order.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(saved.status, "cancelled");
+        assert!(saved.blocked_at.is_none());
+
+        // A draft is not blocked: it is still the partner's.
+        let draft = order_at(&app, &place(&sales, &[("NW-SW-1000", "1", "")], "draft").await).await;
+        let page = follow(&operations, operations.post_form(&format!("/orders/{}/block", draft.id), &[("reason", "x"), ("owner", "y")]).await).await;
+        assert!(page.contains("A draft is still the partner"));
+    }
 }
