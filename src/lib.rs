@@ -5,6 +5,7 @@
 //! the web app; [`Portal::serve`] runs it until shutdown. Capability modules each own their
 //! routes; `platform` holds the machinery they share.
 
+pub mod assets;
 pub mod audit;
 pub mod demo;
 pub mod home;
@@ -106,6 +107,7 @@ impl Portal {
             .merge(identity::routes())
             .merge(orgs::routes())
             .merge(orders::routes())
+            .merge(assets::routes())
             .merge(notify::routes())
             .merge(audit::routes())
             .merge(platform::health::routes())

@@ -14,6 +14,7 @@ mod m0008_billing_address;
 mod m0009_orders;
 mod m0010_jobs;
 mod m0011_threads_and_notifications;
+mod m0012_assets;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_orders::Migration),
             Box::new(m0010_jobs::Migration),
             Box::new(m0011_threads_and_notifications::Migration),
+            Box::new(m0012_assets::Migration),
         ]
     }
 }

@@ -190,6 +190,13 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        label: "Library",
+        own_label: None,
+        href: "/library",
+        permission: Some(Permission::AssetsRead),
+        side: None,
+    },
+    Section {
         label: "Users",
         own_label: None,
         href: "/users",

@@ -207,6 +207,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Partners",
             "Orders",
             "Catalogue",
+            "Library",
             "Users",
             "Staff",
             "Mail outbox",

@@ -300,6 +300,37 @@ const ROUTES: &[RouteCase] = &[
         "/catalogue",
         Access::Requires(Permission::OrdersRead),
     ),
+    route("GET", "/library", Access::Requires(Permission::AssetsRead)),
+    route(
+        "GET",
+        "/library/new",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "POST",
+        "/library/new",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "GET",
+        "/library/{id}",
+        Access::Requires(Permission::AssetsRead),
+    ),
+    route(
+        "GET",
+        "/library/{id}/download",
+        Access::Requires(Permission::AssetsRead),
+    ),
+    route(
+        "POST",
+        "/library/{id}/versions",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "GET",
+        "/library/{id}/versions/{version}/download",
+        Access::Requires(Permission::AssetsRead),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),
@@ -457,6 +488,7 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
     path.replace("{id}", &id)
         .replace("{document_id}", &document)
         .replace("{format}", "csv")
+        .replace("{version}", "1")
         .replace(
             "{attachment_id}",
             &portico::platform::ids::new_id().to_string(),
