@@ -180,6 +180,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Organisation",
             "Orders",
             "Catalogue",
+            "Library",
             "Your activity"
         ]
     );
