@@ -506,6 +506,7 @@ pub async fn seed_program(
     ];
     let mut logins = Vec::new();
     let mut operations = None;
+    let mut marketing = None;
     for &(email, name, role, organization) in &people {
         let organization_id = organization.map_or(vendor.id, |name| ids[name]);
         let user = create_user(
@@ -524,6 +525,12 @@ pub async fn seed_program(
             .is_none_or(|(_, _, held)| *held != Role::Sales);
         if buys && matches!(role, Role::Sales | Role::PartnerAdmin) {
             buyers.insert(organization_id, (user.id, name.to_owned(), role));
+        }
+        if role == Role::VendorMarketing {
+            marketing = Some(crate::assets::store::Uploader {
+                user_id: user.id,
+                label: format!("{name} ({VENDOR_NAME})"),
+            });
         }
         if role == Role::Operations {
             operations = Some(Author {
@@ -608,6 +615,8 @@ pub async fn seed_program(
         })
         .collect();
     seed_orders(txn, files, &trading, &operations, now).await?;
+    let marketing = marketing.ok_or_else(|| anyhow::anyhow!("the demo has no marketing user"))?;
+    crate::assets::seed::seed_library(txn, files, &marketing, now).await?;
     Ok(logins)
 }
 

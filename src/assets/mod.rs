@@ -9,6 +9,7 @@
 pub mod entity;
 pub mod model;
 mod pages;
+pub mod seed;
 pub mod store;
 
 use axum::Router;

@@ -37,6 +37,7 @@ on_both_databases! {
     async fn partners_get_the_current_version_of_what_is_meant_for_them(app) {
         let app = app.with_demo_program().await;
         let marketing = app.signed_in(MARKETING).await;
+        let before = assets(&app).await;
 
         // Bad input leaves nothing behind.
         let page = marketing.post_file("/library/new", &[("title", "Empty"), ("asset_type", "deck")], ("empty.txt", "text/plain", Vec::new())).await;
@@ -46,7 +47,7 @@ on_both_databases! {
         let page = page.text().await.unwrap();
         assert!(page.contains("Title: give the asset a title"));
         assert!(page.contains("Type: choose one from the list."));
-        assert_eq!(assets(&app).await, 0);
+        assert_eq!(assets(&app).await, before);
 
         let response = add_asset(&marketing, "Wi-Fi 7 partner deck", b"deck v1").await;
         assert_eq!(response.status(), 303);
@@ -60,7 +61,7 @@ on_both_databases! {
         assert_eq!(download.status(), 200);
         assert_eq!(download.bytes().await.unwrap().as_ref(), b"deck v1");
         let silver = app.signed_in(SILVER_RESELLER).await;
-        assert!(!silver.get("/library").await.text().await.unwrap().contains("Wi-Fi 7"));
+        assert!(!silver.get("/library").await.text().await.unwrap().contains("Wi-Fi 7 partner deck"));
         assert_eq!(silver.get(&path).await.status(), 404);
         assert_eq!(silver.get(&format!("{path}/download")).await.status(), 404);
 
@@ -84,7 +85,9 @@ on_both_databases! {
         assert_eq!(downloads, 3, "every download is audited");
 
         // An expired asset leaves partners' library.
-        let saved = asset::Entity::find().one(&app.pool).await.unwrap().unwrap();
+        let saved = asset::Entity::find()
+            .filter(asset::Column::Title.eq("Wi-Fi 7 partner deck"))
+            .one(&app.pool).await.unwrap().unwrap();
         asset::Entity::update(asset::ActiveModel {
             id: Set(saved.id),
             expires_at: Set(Some(portico::platform::time::now() - time::Duration::minutes(1))),
@@ -93,5 +96,14 @@ on_both_databases! {
         .exec(&app.pool).await.unwrap();
         assert_eq!(gold.get(&path).await.status(), 404);
         assert!(marketing.get("/library").await.text().await.unwrap().contains("not live"));
+
+        // The demo's library follows the same rules: the Silver reseller sees only what is
+        // live and meant for it.
+        let library = silver.get("/library").await.text().await.unwrap();
+        assert!(library.contains("(German)"));
+        assert!(!library.contains("not live"));
+        let all = asset::Entity::find().all(&app.pool).await.unwrap();
+        let hidden = all.iter().find(|a| a.audience_types.as_deref() == Some("distributor")).unwrap();
+        assert_eq!(silver.get(&format!("/library/{}", hidden.id)).await.status(), 404);
     }
 }
