@@ -3,6 +3,7 @@
 use time::OffsetDateTime;
 
 use super::entity::asset;
+pub use crate::orgs::store::entries;
 
 pub const ASSET_TYPES: [&str; 11] = [
     "deck",
@@ -30,17 +31,6 @@ pub enum Viewer {
         tier: Option<String>,
         partner_type: Option<String>,
     },
-}
-
-/// The entries of a stored list (one per line).
-pub fn entries(stored: Option<&str>) -> Vec<String> {
-    stored
-        .unwrap_or_default()
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Live: published, not expired, not retired.

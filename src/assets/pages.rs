@@ -21,7 +21,7 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::files::{self, Upload};
 use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::time::{format_date, now, parse_day};
-use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+use crate::platform::web::{Chrome, Notice, PageContext, redirect_with_notice, render};
 
 /// The viewer behind a request that may read assets.
 async fn viewer(state: &AppState, scope: &Scope) -> AppResult<Viewer> {
@@ -36,13 +36,6 @@ async fn viewer(state: &AppState, scope: &Scope) -> AppResult<Viewer> {
             }
         }
     })
-}
-
-fn display_name(scope: &Scope, context: &PageContext) -> String {
-    context.viewer.as_ref().map_or_else(
-        || scope.email.clone(),
-        |v| format!("{} ({})", v.display_name, v.organization_name),
-    )
 }
 
 struct AssetRow {
@@ -132,12 +125,6 @@ fn version_row(v: &store::Version) -> VersionRow {
         uploaded_by: v.uploaded_label.clone(),
         uploaded: format_date(v.uploaded_at),
     }
-}
-
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct Notice {
-    done: Option<String>,
 }
 
 pub async fn detail(
@@ -271,13 +258,7 @@ pub async fn new_form(
 
 /// Comma- or line-separated labels as stored: one per line, `None` when there are none.
 fn label_list(text: &str) -> Option<String> {
-    let joined = text
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n");
-    (!joined.is_empty()).then_some(joined)
+    orgs::lines(&text.split([',', '\n']).collect::<Vec<_>>())
 }
 
 fn chosen(upload: &Upload, name: &str, allowed: &[&str]) -> Option<String> {
@@ -343,7 +324,7 @@ pub async fn create(
     let at = now();
     let uploader = Uploader {
         user_id: scope.user_id,
-        label: display_name(&scope, &context),
+        label: context.person_label(&scope.email),
     };
     let details = asset::ActiveModel {
         id: Set(crate::platform::ids::new_id()),
@@ -416,7 +397,7 @@ pub async fn add_version(
     let stored = state.files.put(file.bytes.clone()).await?;
     let uploader = Uploader {
         user_id: scope.user_id,
-        label: display_name(&scope, &context),
+        label: context.person_label(&scope.email),
     };
     let new_file = NewFile {
         file_name: &file.name,

@@ -5,7 +5,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::store::{self, Delivery};
@@ -13,7 +12,7 @@ use crate::AppState;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::Scope;
 use crate::platform::time::format_date;
-use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+use crate::platform::web::{Chrome, Notice, PageContext, redirect_with_notice, render};
 
 const INBOX_SIZE: u64 = 100;
 
@@ -33,12 +32,6 @@ struct InboxPage {
     rows: Vec<InboxRow>,
     unread: usize,
     flash: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Notice {
-    done: Option<String>,
 }
 
 pub async fn inbox(

@@ -12,8 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::entity::{price_list, product_price};
-use super::model::format_percent;
-use super::pages::money;
+use super::model::{format_percent, money};
 use super::store;
 use crate::AppState;
 use crate::orgs::store as orgs;

@@ -11,20 +11,16 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::manage::{audit_entry, author};
+use super::manage::{audit_entry, author, back_to};
 use super::pages::{DOCUMENT_KINDS, readable_order};
-use super::store::{self, NewDocument, Order};
+use super::store::{self, NewDocument};
 use crate::AppState;
 use crate::audit;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
 use crate::platform::scope::{Permission, Scope};
 use crate::platform::time::now;
-use crate::platform::web::{PageContext, redirect_with_notice};
-
-fn back_to(order: &Order, message: &str) -> Response {
-    redirect_with_notice(&format!("/orders/{}", order.id), message)
-}
+use crate::platform::web::PageContext;
 
 pub async fn upload(
     State(state): State<AppState>,

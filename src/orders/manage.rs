@@ -16,9 +16,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::discussion::{subject, tell_followers};
-use super::model::{self, FieldError, OrderInput, OrderStatus};
-use super::pages::money;
-use super::store::{self, Author, NewOrder, Order};
+use super::model::{self, FieldError, OrderInput, OrderStatus, money};
+use super::store::{self, Author, NewOrder, Order, status_of};
 use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::orgs::store as orgs;
@@ -36,10 +35,7 @@ const FIRST_ROWS: usize = 6;
 pub(super) fn author(scope: &Scope, context: &PageContext) -> Author {
     Author {
         user_id: Some(scope.user_id),
-        label: context.viewer.as_ref().map_or_else(
-            || scope.email.clone(),
-            |v| format!("{} ({})", v.display_name, v.organization_name),
-        ),
+        label: context.person_label(&scope.email),
     }
 }
 
@@ -56,7 +52,7 @@ pub(super) fn audit_entry(
         .with(detail)
 }
 
-fn back_to(order: &Order, message: &str) -> Response {
+pub(super) fn back_to(order: &Order, message: &str) -> Response {
     redirect_with_notice(&format!("/orders/{}", order.id), message)
 }
 
@@ -434,10 +430,6 @@ async fn order_for(
         return Err(AppError::Forbidden);
     }
     Ok(order)
-}
-
-fn status_of(order: &Order) -> OrderStatus {
-    OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Draft)
 }
 
 const CHANGED_MEANWHILE: &str =

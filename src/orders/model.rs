@@ -178,6 +178,15 @@ pub fn source_label(source: &str) -> &'static str {
     }
 }
 
+/// An amount as pages, mails and the timeline show it; an unknown stored currency shows its
+/// code and minor units.
+pub fn money(minor: i64, currency: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(currency) => Money::new(minor, currency).to_string(),
+        Err(_) => format!("{currency} {minor} (minor units)"),
+    }
+}
+
 /// A line's total: quantity × unit price, less the line discount, rounded half away from zero.
 pub fn line_total(quantity: i32, unit_price: Money, discount_bp: i32) -> Option<Money> {
     let gross = unit_price.minor.checked_mul(i64::from(quantity))?;

@@ -9,8 +9,8 @@ use time::Date;
 use uuid::Uuid;
 
 use super::discussion::{self, MessageView};
-use super::model::{OrderStatus, PaymentStatus, format_percent, source_label};
-use super::store::{self, Cursor, Order, OrderEvent, OrderQuery, Sort};
+use super::model::{OrderStatus, PaymentStatus, format_percent, money, source_label};
+use super::store::{self, Cursor, Order, OrderEvent, OrderQuery, Sort, status_of};
 use crate::AppState;
 use crate::orgs::store as orgs;
 use crate::platform::error::{AppError, AppResult};
@@ -18,7 +18,7 @@ use crate::platform::export::{self, Cell, ExportFormat, Sheet};
 use crate::platform::money::{Currency, Money};
 use crate::platform::scope::{Partners, Permission, Scope, Side};
 use crate::platform::time::{format_date, parse_form_day};
-use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+use crate::platform::web::{Chrome, Notice, PageContext, redirect_with_notice, render};
 
 const PAGE_SIZE: u64 = 50;
 /// Longest partner list offered as a drop-down in the filter bar.
@@ -152,24 +152,12 @@ impl ListParams {
     }
 }
 
-/// An amount as pages show it; an unknown stored currency shows its code and minor units.
-pub fn money(minor: i64, currency: &str) -> String {
-    match Currency::parse(currency) {
-        Ok(currency) => Money::new(minor, currency).to_string(),
-        Err(_) => format!("{currency} {minor} (minor units)"),
-    }
-}
-
 /// The order at `/orders/{id}` for a reader: the permission first (403 whatever the order), then
 /// the order through the scope (404 outside it, or for an id that is no id).
 pub(super) async fn readable_order(state: &AppState, scope: &Scope, id: &str) -> AppResult<Order> {
     scope.require(Permission::OrdersRead)?;
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
     store::find_order(&state.db, scope, id).await
-}
-
-fn status_of(order: &Order) -> OrderStatus {
-    OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Draft)
 }
 
 fn payment_label(key: &str) -> &'static str {
@@ -510,12 +498,6 @@ struct DetailPage {
     attachment_base: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct Notice {
-    done: Option<String>,
-}
-
 fn file_size(bytes: i64) -> String {
     match bytes {
         b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
@@ -604,10 +586,9 @@ pub async fn detail(
     let timeline = store::timeline(&state.db, &order).await?;
     let names = orgs::names_of(&state.db, &[order.partner_id]).await?;
     let status = status_of(&order);
-    let writes_for_partner = scope.can(Permission::OrdersWrite)
-        && scope
-            .partners(Permission::OrdersWrite)
-            .is_ok_and(|p| p.contains(order.partner_id));
+    let writes_for_partner = scope
+        .partners(Permission::OrdersWrite)
+        .is_ok_and(|p| p.contains(order.partner_id));
     let can_operate = scope.can(Permission::OrdersApprove);
     let stamp = |at: Option<time::OffsetDateTime>| at.map(format_date).unwrap_or_default();
     let page = DetailPage {

@@ -715,11 +715,6 @@ async fn step(
     Ok(())
 }
 
-fn amount(minor: i64, currency: &str) -> String {
-    Currency::parse(currency)
-        .map_or_else(|_| minor.to_string(), |c| Money::new(minor, c).to_string())
-}
-
 fn invoice(order: &Order, valid: &model::ValidOrder) -> String {
     let mut text = format!(
         "NORTHWIND NETWORKS LTD — INVOICE INV-{}\nOrder {} · customer {}\n\n",
@@ -733,13 +728,13 @@ fn invoice(order: &Order, valid: &model::ValidOrder) -> String {
             line.sku,
             line.product_name,
             line.quantity,
-            amount(line.unit_price_minor, &order.currency),
-            amount(line.total_minor, &order.currency)
+            model::money(line.unit_price_minor, &order.currency),
+            model::money(line.total_minor, &order.currency)
         ));
     }
     text.push_str(&format!(
         "\nTotal due within 30 days: {}\n",
-        amount(order.total_minor, &order.currency)
+        model::money(order.total_minor, &order.currency)
     ));
     text
 }

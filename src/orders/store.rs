@@ -364,6 +364,11 @@ pub async fn documents(db: &Db, order: &Order) -> Result<Vec<OrderDocument>, DbE
         .await
 }
 
+/// Where the order is in its life (a stored key Portico does not know reads as a draft).
+pub fn status_of(order: &Order) -> OrderStatus {
+    OrderStatus::parse(&order.status).unwrap_or(OrderStatus::Draft)
+}
+
 /// A timeline row: what changed on the order, from → to, and why.
 pub struct Change<'a> {
     pub kind: &'a str,
@@ -644,10 +649,7 @@ pub async fn change_status(
 
 /// "3 lines · EUR 1,250.00": how the timeline sums up an order's lines.
 fn lines_summary(count: usize, total_minor: i64, currency: &str) -> String {
-    let total = crate::platform::money::Currency::parse(currency).map_or_else(
-        |_| format!("{currency} {total_minor}"),
-        |c| crate::platform::money::Money::new(total_minor, c).to_string(),
-    );
+    let total = super::model::money(total_minor, currency);
     match count {
         1 => format!("1 line · {total}"),
         n => format!("{n} lines · {total}"),

@@ -229,18 +229,12 @@ struct DetailPage {
     flash: Option<String>,
 }
 
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-pub struct DetailQuery {
-    done: Option<String>,
-}
-
 pub async fn detail(
     State(state): State<AppState>,
     context: PageContext,
     scope: Scope,
     Path(id): Path<String>,
-    Query(query): Query<DetailQuery>,
+    Query(query): Query<crate::platform::web::Notice>,
 ) -> AppResult<Response> {
     let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
     let partner = store::find_partner(&state.db, &scope, id).await?;

@@ -129,7 +129,7 @@ pub struct NewOrganization<'a> {
 }
 
 /// A list as stored: one entry per line; `None` for an empty list.
-fn lines(items: &[impl AsRef<str>]) -> Option<String> {
+pub fn lines(items: &[impl AsRef<str>]) -> Option<String> {
     let joined = items
         .iter()
         .map(|i| i.as_ref().trim())

@@ -8,14 +8,13 @@ use axum::Router;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use serde::Deserialize;
 use uuid::Uuid;
 
 use super::error::{AppError, AppResult};
 use super::jobs;
 use super::scope::{Permission, Scope};
 use super::time::format_date;
-use super::web::{Chrome, PageContext, redirect_with_notice, render};
+use super::web::{Chrome, Notice, PageContext, redirect_with_notice, render};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -39,12 +38,6 @@ struct JobsPage {
     counts: Vec<(String, i64)>,
     dead: Vec<DeadJob>,
     flash: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Notice {
-    done: Option<String>,
 }
 
 async fn page(

@@ -107,7 +107,24 @@ pub struct PageContext {
     pub viewer: Option<Viewer>,
 }
 
+/// The `done` query parameter a page shows as its flash after POST-redirect-GET
+/// ([`redirect_with_notice`]).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Notice {
+    pub done: Option<String>,
+}
+
 impl PageContext {
+    /// "Jana Weber (Brightline Distribution)": how timelines and histories name the person
+    /// acting; `fallback` (their e-mail) when the request carries no viewer.
+    pub fn person_label(&self, fallback: &str) -> String {
+        self.viewer.as_ref().map_or_else(
+            || fallback.to_owned(),
+            |v| format!("{} ({})", v.display_name, v.organization_name),
+        )
+    }
+
     fn from_request(uri: &axum::http::Uri, extensions: &axum::http::Extensions) -> PageContext {
         PageContext {
             path: uri.path().to_owned(),
