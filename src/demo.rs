@@ -400,7 +400,7 @@ pub async fn seed_program(
     let password_hash = Password::check(DEMO_PASSWORD, &[])
         .map_err(anyhow::Error::msg)?
         .hash();
-    let people: [(&str, &str, Role, Option<&str>); 17] = [
+    let people: [(&str, &str, Role, Option<&str>); 18] = [
         (
             "alex.morgan@northwind.example",
             "Alex Morgan",
@@ -416,6 +416,12 @@ pub async fn seed_program(
         (
             "tom.becker@northwind.example",
             "Tom Becker",
+            Role::VendorFinance,
+            None,
+        ),
+        (
+            "nadia.ruiz@northwind.example",
+            "Nadia Ruiz",
             Role::VendorFinance,
             None,
         ),
@@ -507,6 +513,7 @@ pub async fn seed_program(
     let mut logins = Vec::new();
     let mut operations = None;
     let mut marketing = None;
+    let mut finance = Vec::new();
     for &(email, name, role, organization) in &people {
         let organization_id = organization.map_or(vendor.id, |name| ids[name]);
         let user = create_user(
@@ -529,6 +536,12 @@ pub async fn seed_program(
         if role == Role::VendorMarketing {
             marketing = Some(crate::assets::store::Uploader {
                 user_id: user.id,
+                label: format!("{name} ({VENDOR_NAME})"),
+            });
+        }
+        if role == Role::VendorFinance {
+            finance.push(crate::commissions::store::Actor {
+                user_id: Some(user.id),
                 label: format!("{name} ({VENDOR_NAME})"),
             });
         }
@@ -615,6 +628,17 @@ pub async fn seed_program(
         })
         .collect();
     seed_orders(txn, files, &trading, &operations, now).await?;
+    let mut finance = finance.into_iter();
+    let (Some(approver), Some(payer)) = (finance.next(), finance.next()) else {
+        anyhow::bail!("the demo needs two finance people: one approves, one pays");
+    };
+    crate::commissions::seed::seed_commissions(
+        txn,
+        &crate::commissions::seed::Finance { approver, payer },
+        &operations,
+        now,
+    )
+    .await?;
     let marketing = marketing.ok_or_else(|| anyhow::anyhow!("the demo has no marketing user"))?;
     crate::assets::seed::seed_library(txn, files, &marketing, now).await?;
     Ok(logins)

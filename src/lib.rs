@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod commissions;
 pub mod demo;
 pub mod home;
 pub mod identity;
@@ -108,6 +109,7 @@ impl Portal {
             .merge(orgs::routes())
             .merge(orders::routes())
             .merge(assets::routes())
+            .merge(commissions::routes())
             .merge(notify::routes())
             .merge(audit::routes())
             .merge(platform::health::routes())

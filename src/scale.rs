@@ -18,7 +18,7 @@ use crate::identity::entity::user;
 use crate::orders::entity::{
     order_event, order_line, price_list, price_list_entry, product, sales_order,
 };
-use crate::orders::model::{OrderStatus, PaymentStatus};
+use crate::orders::model::{OrderStatus, PaymentStatus, deal_type_for};
 use crate::orgs::entity::organization;
 use crate::platform::db::Db;
 use crate::platform::scope::Role;
@@ -367,6 +367,7 @@ pub async fn grow(db: &Db, password_hash: &str) -> anyhow::Result<Grown> {
                 created_by: Set(Some(buyer_id)),
                 created_at: Set(placed),
                 updated_at: Set(changed),
+                deal_type: Set(deal_type_for(roll).to_owned()),
             });
             number += 1;
         }

@@ -140,7 +140,7 @@ enum OrderDocument {
     UploadedAt,
 }
 
-fn index(name: &str, table: impl IntoIden, columns: &[&str]) -> IndexCreateStatement {
+pub(super) fn index(name: &str, table: impl IntoIden, columns: &[&str]) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table);
     for column in columns {

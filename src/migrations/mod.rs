@@ -15,6 +15,7 @@ mod m0009_orders;
 mod m0010_jobs;
 mod m0011_threads_and_notifications;
 mod m0012_assets;
+mod m0013_commissions;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_jobs::Migration),
             Box::new(m0011_threads_and_notifications::Migration),
             Box::new(m0012_assets::Migration),
+            Box::new(m0013_commissions::Migration),
         ]
     }
 }

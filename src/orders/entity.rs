@@ -122,6 +122,8 @@ pub mod sales_order {
         pub created_by: Option<Uuid>,
         pub created_at: TimeDateTimeWithTimeZone,
         pub updated_at: TimeDateTimeWithTimeZone,
+        /// resale, registered_deal or referral: a commission rule condition.
+        pub deal_type: String,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

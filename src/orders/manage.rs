@@ -267,6 +267,7 @@ pub async fn create(
             source: "portal",
             source_reference: None,
             ordered_at: now(),
+            deal_type: "resale",
         },
         &author,
     )

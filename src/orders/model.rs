@@ -178,6 +178,28 @@ pub fn source_label(source: &str) -> &'static str {
     }
 }
 
+/// How an order came about, a commission rule condition: resold from stock, won on a
+/// registered deal, or referred to the vendor.
+pub const DEAL_TYPES: [&str; 3] = ["resale", "registered_deal", "referral"];
+
+pub fn deal_type_label(key: &str) -> &'static str {
+    match key {
+        "registered_deal" => "registered deal",
+        "referral" => "referral",
+        _ => "resale",
+    }
+}
+
+/// The demo's and the scale generator's mix of deal types from a dice roll: mostly resale,
+/// some registered deals, a few referrals.
+pub fn deal_type_for(roll: u64) -> &'static str {
+    match roll % 10 {
+        0 | 1 => "registered_deal",
+        2 => "referral",
+        _ => "resale",
+    }
+}
+
 /// An amount as pages, mails and the timeline show it; an unknown stored currency shows its
 /// code and minor units.
 pub fn money(minor: i64, currency: &str) -> String {

@@ -18,7 +18,9 @@ use crate::platform::export::{self, Cell, ExportFormat, Sheet};
 use crate::platform::money::{Currency, Money};
 use crate::platform::scope::{Partners, Permission, Scope, Side};
 use crate::platform::time::{format_date, parse_form_day};
-use crate::platform::web::{Chrome, Notice, PageContext, redirect_with_notice, render};
+use crate::platform::web::{
+    Chrome, Notice, PageContext, TimelineEntry, redirect_with_notice, render,
+};
 
 const PAGE_SIZE: u64 = 50;
 /// Longest partner list offered as a drop-down in the filter bar.
@@ -454,14 +456,6 @@ pub struct DocumentView {
     uploaded: String,
 }
 
-pub struct TimelineEntry {
-    who: String,
-    when: String,
-    when_exact: String,
-    what: String,
-    why: String,
-}
-
 #[derive(Template)]
 #[template(path = "orders/detail.html")]
 struct DetailPage {
@@ -640,12 +634,13 @@ pub async fn detail(
             .collect(),
         timeline: timeline
             .iter()
-            .map(|event| TimelineEntry {
-                who: event.actor_label.clone(),
-                when: format_date(event.at),
-                when_exact: event.at.to_string(),
-                what: describe(event),
-                why: event.reason.clone().unwrap_or_default(),
+            .map(|event| {
+                TimelineEntry::new(
+                    &event.actor_label,
+                    event.at,
+                    describe(event),
+                    event.reason.as_deref(),
+                )
             })
             .collect(),
         flash: notice.done,

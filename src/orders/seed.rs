@@ -476,6 +476,7 @@ pub async fn seed_orders(
                     source,
                     source_reference: source_reference.as_deref(),
                     ordered_at: placed,
+                    deal_type: model::deal_type_for(index as u64),
                 },
                 author,
             )

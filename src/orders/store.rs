@@ -490,6 +490,8 @@ pub struct NewOrder<'a> {
     pub source: &'a str,
     pub source_reference: Option<&'a str>,
     pub ordered_at: OffsetDateTime,
+    /// resale, registered_deal or referral.
+    pub deal_type: &'a str,
 }
 
 /// Writes a checked order with its lines and its first timeline row.
@@ -524,6 +526,7 @@ pub async fn create_order(
         created_by: Set(author.user_id),
         created_at: Set(at),
         updated_at: Set(at),
+        deal_type: Set(new.deal_type.to_owned()),
     }
     .insert(conn)
     .await?;
@@ -900,4 +903,45 @@ pub async fn find_document(db: &Db, order: &Order, id: Uuid) -> Result<OrderDocu
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Numbers of one partner's orders by id, for pages that already found something of that
+/// partner through the caller's scope (a commission statement, say).
+pub async fn numbers_of(
+    db: &Db,
+    partner_id: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::BTreeMap<Uuid, String>, DbErr> {
+    let mut numbers = std::collections::BTreeMap::new();
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(Uuid, String)> = sales_order::Entity::find()
+            .select_only()
+            .column(sales_order::Column::Id)
+            .column(sales_order::Column::Number)
+            .filter(sales_order::Column::PartnerId.eq(partner_id))
+            .filter(sales_order::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        numbers.extend(rows);
+    }
+    Ok(numbers)
+}
+
+/// "Line 2: 12 × NW-CL-1300 Cloud Router 1300" for one of a partner's order lines.
+pub async fn describe_line(
+    db: &Db,
+    partner_id: Uuid,
+    line_id: Uuid,
+) -> Result<Option<String>, DbErr> {
+    Ok(order_line::Entity::find_by_id(line_id)
+        .filter(order_line::Column::PartnerId.eq(partner_id))
+        .one(db)
+        .await?
+        .map(|l| {
+            format!(
+                "Line {}: {} × {} {}",
+                l.position, l.quantity, l.sku, l.product_name
+            )
+        }))
 }

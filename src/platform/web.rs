@@ -145,6 +145,28 @@ impl<S: Send + Sync> FromRequestParts<S> for PageContext {
     }
 }
 
+/// One entry of a timeline (`partials/timeline.html`): who · when · what changed · why.
+pub struct TimelineEntry {
+    pub who: String,
+    pub when: String,
+    /// The exact time, for the tooltip.
+    pub when_exact: String,
+    pub what: String,
+    pub why: String,
+}
+
+impl TimelineEntry {
+    pub fn new(who: &str, at: time::OffsetDateTime, what: String, why: Option<&str>) -> Self {
+        TimelineEntry {
+            who: who.to_owned(),
+            when: super::time::format_date(at),
+            when_exact: at.to_string(),
+            what,
+            why: why.unwrap_or_default().to_owned(),
+        }
+    }
+}
+
 /// What the layout needs on every page: the program's name, navigation, asset links.
 pub struct Chrome {
     pub program_name: String,
@@ -204,6 +226,13 @@ const SECTIONS: &[Section] = &[
         own_label: None,
         href: "/catalogue",
         permission: Some(Permission::OrdersRead),
+        side: None,
+    },
+    Section {
+        label: "Commissions",
+        own_label: None,
+        href: "/commissions",
+        permission: Some(Permission::CommissionsRead),
         side: None,
     },
     Section {

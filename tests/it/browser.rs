@@ -208,6 +208,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Partners",
             "Orders",
             "Catalogue",
+            "Commissions",
             "Library",
             "Users",
             "Staff",

@@ -8,6 +8,7 @@ mod accounts;
 mod assets;
 mod browser;
 mod cli;
+mod commissions;
 mod demo;
 mod discussions;
 mod identity;

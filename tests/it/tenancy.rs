@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use portico::commissions::entity::{line, statement};
 use portico::identity::entity::user;
 use portico::orders::entity::{order_document, sales_order};
 use portico::orgs::entity::organization;
@@ -331,6 +332,51 @@ const ROUTES: &[RouteCase] = &[
         "/library/{id}/versions/{version}/download",
         Access::Requires(Permission::AssetsRead),
     ),
+    route(
+        "GET",
+        "/commissions",
+        Access::Requires(Permission::CommissionsRead),
+    ),
+    route(
+        "GET",
+        "/commissions/rules",
+        Access::Requires(Permission::CommissionsRead),
+    ),
+    route(
+        "GET",
+        "/commissions/run",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/run",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/run/apply",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "GET",
+        "/commissions/statements/{id}",
+        Access::Requires(Permission::CommissionsRead),
+    ),
+    route(
+        "POST",
+        "/commissions/statements/{id}/approve",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/statements/{id}/pay",
+        Access::Requires(Permission::PayoutsManage),
+    ),
+    route(
+        "GET",
+        "/commissions/lines/{id}",
+        Access::Requires(Permission::CommissionsRead),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),
@@ -410,7 +456,18 @@ fn every_route_is_in_the_registry() {
     );
 }
 
-async fn id_of(app: &TestApp, name: &str) -> String {
+pub(crate) async fn tier_of(app: &TestApp, name: &str) -> String {
+    organization::Entity::find()
+        .filter(organization::Column::Name.eq(name))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap()
+        .tier
+        .unwrap_or_default()
+}
+
+pub(crate) async fn id_of(app: &TestApp, name: &str) -> String {
     organization::Entity::find()
         .filter(organization::Column::Name.eq(name))
         .one(&app.pool)
@@ -419,6 +476,28 @@ async fn id_of(app: &TestApp, name: &str) -> String {
         .unwrap()
         .id
         .to_string()
+}
+
+/// A commission statement of `owner`, or a made-up id for a partner without one.
+async fn statement_of(app: &TestApp, owner: &str) -> uuid::Uuid {
+    let partner = uuid::Uuid::parse_str(&id_of(app, owner).await).unwrap();
+    statement::Entity::find()
+        .filter(statement::Column::PartnerId.eq(partner))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .map_or_else(portico::platform::ids::new_id, |s| s.id)
+}
+
+/// A commission line of `owner`, or a made-up id for a partner without one.
+async fn commission_line_of(app: &TestApp, owner: &str) -> uuid::Uuid {
+    let partner = uuid::Uuid::parse_str(&id_of(app, owner).await).unwrap();
+    line::Entity::find()
+        .filter(line::Column::PartnerId.eq(partner))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .map_or_else(portico::platform::ids::new_id, |l| l.id)
 }
 
 /// An order of `owner` (one with a document where it has any), or a made-up id for a partner
@@ -468,6 +547,10 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
         .to_string()
     } else if path.starts_with("/orders/{id}") {
         order_of(app, owner).await.to_string()
+    } else if path.starts_with("/commissions/statements/{id}") {
+        statement_of(app, owner).await.to_string()
+    } else if path.starts_with("/commissions/lines/{id}") {
+        commission_line_of(app, owner).await.to_string()
     } else if path.contains("{id}") {
         id_of(app, owner).await
     } else {

@@ -1,0 +1,80 @@
+//! Commissions: plans of versioned rules, accrual of commission lines from qualifying order
+//! lines, statements per partner and settlement period, and their approval and payout.
+//!
+//! Rules: every amount is integer minor units in the plan's one currency, rounded half to even
+//! once per line; nothing computed is edited — a change (a cancelled order, a new rule version,
+//! a finance adjustment) is a new line that says why; a run is previewed before it is applied
+//! and running it again writes nothing; a statement is approved by someone other than the
+//! person who prepared it; partners see only their own (and granted descendants') statements
+//! and lines, anything else answers 404.
+
+pub mod accrual;
+pub mod entity;
+pub mod model;
+mod pages;
+pub mod seed;
+pub mod store;
+
+use axum::Router;
+use axum::routing::{get, post};
+use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
+use time::{Date, OffsetDateTime};
+
+use crate::AppState;
+use accrual::Plan;
+use model::Period;
+use store::{Actor, Generated};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/commissions", get(pages::statements))
+        .route("/commissions/rules", get(pages::rules))
+        .route(
+            "/commissions/run",
+            get(pages::run_form).post(pages::run_preview),
+        )
+        .route("/commissions/run/apply", post(pages::run_apply))
+        .route("/commissions/statements/{id}", get(pages::statement))
+        .route("/commissions/statements/{id}/approve", post(pages::approve))
+        .route("/commissions/statements/{id}/pay", post(pages::pay))
+        .route("/commissions/lines/{id}", get(pages::line))
+}
+
+/// What settling one period did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub lines_written: usize,
+    pub statements: Generated,
+}
+
+/// Accrues one period of a plan and prepares its statements, in one transaction: what the
+/// demo, the command line and the benchmarks run without a preview.
+pub async fn settle_period(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    plan: &Plan,
+    period: Period,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> anyhow::Result<Settled> {
+    let txn = db.begin().await?;
+    let run = accrual::plan_run(&txn, plan, period).await?;
+    let lines_written =
+        accrual::write_lines(&txn, plan, &run, (actor.user_id, &actor.label), at).await?;
+    let statements = store::generate_statements(&txn, plan, period, actor, at).await?;
+    txn.commit().await?;
+    Ok(Settled {
+        lines_written,
+        statements,
+    })
+}
+
+/// The plan's complete periods from `from` up to (not including) the one containing `until`.
+pub fn periods_between(plan: &Plan, from: Date, until: Date) -> Vec<Period> {
+    let mut periods = Vec::new();
+    let mut period = Period::containing(from, plan.period);
+    while period.end < until && !period.contains(until) {
+        periods.push(period);
+        period = period.next(plan.period);
+    }
+    periods
+}

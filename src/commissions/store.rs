@@ -1,0 +1,584 @@
+//! Commissions in the database: plans and rules, statements and their lines, read through the
+//! caller's scope (a statement or line of another partner answers 404), and the statement
+//! life: prepare, approve (never by the preparer), pay.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
+    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use super::accrual::Plan;
+use super::entity::{event, line, plan, rule, rule_version, statement};
+use super::model::Period;
+use crate::platform::db::Db;
+use crate::platform::error::AppError;
+use crate::platform::scope::{Partners, Permission, Scope};
+use crate::platform::{ids, numbers};
+
+pub use line::Model as CommissionLine;
+pub use statement::Model as Settlement;
+
+const FIRST_STATEMENT_NUMBER: i64 = 10_001;
+
+/// Where a statement is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementStatus {
+    Pending,
+    Approved,
+    Paid,
+    Corrected,
+}
+
+impl StatementStatus {
+    pub const ALL: [StatementStatus; 4] = [
+        StatementStatus::Pending,
+        StatementStatus::Approved,
+        StatementStatus::Paid,
+        StatementStatus::Corrected,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            StatementStatus::Pending => "pending",
+            StatementStatus::Approved => "approved",
+            StatementStatus::Paid => "paid",
+            StatementStatus::Corrected => "corrected",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<StatementStatus> {
+        StatementStatus::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            StatementStatus::Pending => "Pending approval",
+            StatementStatus::Approved => "Approved",
+            StatementStatus::Paid => "Paid",
+            StatementStatus::Corrected => "Corrected",
+        }
+    }
+
+    pub fn tone(self) -> &'static str {
+        match self {
+            StatementStatus::Pending => "amber",
+            StatementStatus::Approved => "blue",
+            StatementStatus::Paid => "green",
+            StatementStatus::Corrected => "neutral",
+        }
+    }
+}
+
+fn partner_condition(column: impl ColumnTrait, partners: &Partners) -> Condition {
+    match partners {
+        Partners::All => Condition::all(),
+        Partners::Only(ids) => Condition::all().add(column.is_in(ids.iter().copied())),
+    }
+}
+
+pub async fn plans(db: &Db) -> Result<Vec<Plan>, DbErr> {
+    plan::Entity::find()
+        .order_by_asc(plan::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Plan::from_row)
+        .collect()
+}
+
+pub async fn find_plan(conn: &impl ConnectionTrait, id: Uuid) -> Result<Plan, AppError> {
+    let row = plan::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Plan::from_row(row)?)
+}
+
+/// A rule with every version, newest version first.
+pub struct RuleWithVersions {
+    pub rule: rule::Model,
+    pub versions: Vec<rule_version::Model>,
+}
+
+/// The plan's rules, highest precedence first.
+pub async fn rules(db: &Db, plan_id: Uuid) -> Result<Vec<RuleWithVersions>, DbErr> {
+    let mut versions: HashMap<Uuid, Vec<rule_version::Model>> = HashMap::new();
+    for v in rule_version::Entity::find()
+        .filter(rule_version::Column::PlanId.eq(plan_id))
+        .order_by_desc(rule_version::Column::Version)
+        .all(db)
+        .await?
+    {
+        versions.entry(v.rule_id).or_default().push(v);
+    }
+    Ok(rule::Entity::find()
+        .filter(rule::Column::PlanId.eq(plan_id))
+        .order_by_desc(rule::Column::Precedence)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|rule| RuleWithVersions {
+            versions: versions.remove(&rule.id).unwrap_or_default(),
+            rule,
+        })
+        .collect())
+}
+
+/// What a statement list shows; `None` filters nothing.
+#[derive(Debug, Default)]
+pub struct StatementFilter {
+    pub partner_id: Option<Uuid>,
+    pub status: Option<StatementStatus>,
+    pub plan_id: Option<Uuid>,
+}
+
+pub const STATEMENT_LIST_LIMIT: u64 = 500;
+
+/// Statements in scope, latest period first.
+pub async fn list_statements(
+    db: &Db,
+    scope: &Scope,
+    filter: &StatementFilter,
+) -> Result<Vec<Settlement>, AppError> {
+    let partners = scope.partners(Permission::CommissionsRead)?;
+    let mut query = statement::Entity::find()
+        .filter(partner_condition(statement::Column::PartnerId, &partners));
+    if let Some(partner) = filter.partner_id {
+        query = query.filter(statement::Column::PartnerId.eq(partner));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(statement::Column::Status.eq(status.key()));
+    }
+    if let Some(plan) = filter.plan_id {
+        query = query.filter(statement::Column::PlanId.eq(plan));
+    }
+    Ok(query
+        .order_by_desc(statement::Column::PeriodStart)
+        .order_by_asc(statement::Column::Number)
+        .limit(STATEMENT_LIST_LIMIT)
+        .all(db)
+        .await?)
+}
+
+pub async fn find_statement(db: &Db, scope: &Scope, id: Uuid) -> Result<Settlement, AppError> {
+    let partners = scope.partners(Permission::CommissionsRead)?;
+    statement::Entity::find_by_id(id)
+        .filter(partner_condition(statement::Column::PartnerId, &partners))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// A statement's lines, by order then date.
+pub async fn statement_lines(
+    db: &Db,
+    statement: &Settlement,
+) -> Result<Vec<CommissionLine>, DbErr> {
+    line::Entity::find()
+        .filter(line::Column::PartnerId.eq(statement.partner_id))
+        .filter(line::Column::StatementId.eq(statement.id))
+        .order_by_asc(line::Column::EarnedOn)
+        .order_by_asc(line::Column::CalculatedAt)
+        .all(db)
+        .await
+}
+
+pub async fn find_line(db: &Db, scope: &Scope, id: Uuid) -> Result<CommissionLine, AppError> {
+    let partners = scope.partners(Permission::CommissionsRead)?;
+    line::Entity::find_by_id(id)
+        .filter(partner_condition(line::Column::PartnerId, &partners))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Every line written for the same order line under the same plan: its whole history.
+pub async fn lines_of_source(db: &Db, of: &CommissionLine) -> Result<Vec<CommissionLine>, DbErr> {
+    let Some(order_line_id) = of.order_line_id else {
+        return Ok(vec![of.clone()]);
+    };
+    line::Entity::find()
+        .filter(line::Column::PartnerId.eq(of.partner_id))
+        .filter(line::Column::OrderLineId.eq(order_line_id))
+        .filter(line::Column::PlanId.eq(of.plan_id))
+        .order_by_asc(line::Column::CalculatedAt)
+        .all(db)
+        .await
+}
+
+pub async fn find_version(
+    db: &Db,
+    id: Uuid,
+) -> Result<Option<(rule::Model, rule_version::Model)>, DbErr> {
+    let Some(version) = rule_version::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(rule::Entity::find_by_id(version.rule_id)
+        .one(db)
+        .await?
+        .map(|rule| (rule, version)))
+}
+
+pub async fn events(db: &Db, statement: &Settlement) -> Result<Vec<event::Model>, DbErr> {
+    event::Entity::find()
+        .filter(event::Column::PartnerId.eq(statement.partner_id))
+        .filter(event::Column::StatementId.eq(statement.id))
+        .order_by_desc(event::Column::At)
+        .all(db)
+        .await
+}
+
+/// A partner's money so far, per currency.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Earnings {
+    pub currency: String,
+    pub paid_minor: i64,
+    pub approved_minor: i64,
+    pub pending_minor: i64,
+    /// Lines written but not yet on a statement.
+    pub unsettled_minor: i64,
+}
+
+#[derive(FromQueryResult)]
+struct SumRow {
+    currency: String,
+    status: Option<String>,
+    amount: i64,
+}
+
+/// Earnings to date of the partners in scope, per currency.
+pub async fn earnings(db: &Db, partners: &Partners) -> Result<Vec<Earnings>, DbErr> {
+    let backend = db.get_database_backend();
+    let (filter, values): (String, Vec<Value>) = match partners {
+        Partners::All => (String::new(), Vec::new()),
+        Partners::Only(ids) if ids.is_empty() => return Ok(Vec::new()),
+        Partners::Only(ids) => (
+            format!(
+                " AND partner_id IN ({})",
+                (1..=ids.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            ids.iter().map(|id| Value::from(*id)).collect(),
+        ),
+    };
+    let statements = format!(
+        "SELECT currency, status, CAST(SUM(payout_minor) AS BIGINT) AS amount FROM commission_statement \
+         WHERE status <> 'corrected'{filter} GROUP BY currency, status"
+    );
+    let unsettled = format!(
+        "SELECT currency, NULL AS status, CAST(SUM(amount_minor) AS BIGINT) AS amount FROM commission_line \
+         WHERE statement_id IS NULL{filter} GROUP BY currency"
+    );
+    let mut by_currency: std::collections::BTreeMap<String, Earnings> = Default::default();
+    for sql in [statements, unsettled] {
+        for row in
+            SumRow::find_by_statement(Statement::from_sql_and_values(backend, sql, values.clone()))
+                .all(db)
+                .await?
+        {
+            let entry = by_currency
+                .entry(row.currency.clone())
+                .or_insert_with(|| Earnings {
+                    currency: row.currency.clone(),
+                    ..Earnings::default()
+                });
+            match row.status.as_deref() {
+                Some("paid") => entry.paid_minor += row.amount,
+                Some("approved") => entry.approved_minor += row.amount,
+                Some(_) => entry.pending_minor += row.amount,
+                None => entry.unsettled_minor += row.amount,
+            }
+        }
+    }
+    Ok(by_currency.into_values().collect())
+}
+
+/// Who acts on a statement.
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub label: String,
+}
+
+async fn record_event(
+    conn: &impl ConnectionTrait,
+    statement: &Settlement,
+    actor: &Actor,
+    at: OffsetDateTime,
+    kind: &str,
+    change: (Option<&str>, Option<&str>),
+    reason: Option<String>,
+) -> Result<(), DbErr> {
+    event::ActiveModel {
+        id: Set(ids::new_id()),
+        statement_id: Set(statement.id),
+        partner_id: Set(statement.partner_id),
+        at: Set(at),
+        actor_user_id: Set(actor.user_id),
+        actor_label: Set(actor.label.clone()),
+        kind: Set(kind.to_owned()),
+        from_value: Set(change.0.map(str::to_owned)),
+        to_value: Set(change.1.map(str::to_owned)),
+        reason: Set(reason),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct PartnerSum {
+    partner_id: Uuid,
+    amount: i64,
+}
+
+/// What statement generation did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Generated {
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// Prepares the plan's statements for a period: one per partner with lines not yet on a
+/// statement (earned up to the period's end) or a negative balance carried from before.
+/// A pending statement of the period takes newly written lines; an approved or paid one is
+/// left alone and the new lines wait for the next period. Running it again changes nothing.
+pub async fn generate_statements(
+    conn: &impl ConnectionTrait,
+    plan: &Plan,
+    period: Period,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<Generated, DbErr> {
+    let backend = conn.get_database_backend();
+    let plan_id = plan.row.id;
+    let unsettled: HashMap<Uuid, i64> =
+        PartnerSum::find_by_statement(Statement::from_sql_and_values(
+            backend,
+            "SELECT partner_id, CAST(SUM(amount_minor) AS BIGINT) AS amount FROM commission_line \
+             WHERE plan_id = $1 AND statement_id IS NULL AND earned_on <= $2 GROUP BY partner_id",
+            [Value::from(plan_id), Value::from(period.end)],
+        ))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.partner_id, r.amount))
+        .collect();
+    let mut carried: HashMap<Uuid, Settlement> = HashMap::new();
+    let mut this_period: HashMap<Uuid, Settlement> = HashMap::new();
+    for earlier in statement::Entity::find()
+        .filter(statement::Column::PlanId.eq(plan_id))
+        .filter(statement::Column::PeriodStart.lte(period.start))
+        .filter(statement::Column::Status.ne(StatementStatus::Corrected.key()))
+        .all(conn)
+        .await?
+    {
+        if earlier.period_start == period.start {
+            this_period.insert(earlier.partner_id, earlier);
+        } else {
+            let newer = carried
+                .get(&earlier.partner_id)
+                .is_none_or(|c| c.period_start < earlier.period_start);
+            if newer {
+                carried.insert(earlier.partner_id, earlier);
+            }
+        }
+    }
+    let mut partners: Vec<Uuid> = unsettled.keys().copied().collect();
+    partners.extend(
+        carried
+            .iter()
+            .filter(|(_, s)| s.total_minor < 0)
+            .map(|(id, _)| *id),
+    );
+    partners.sort();
+    partners.dedup();
+    let mut generated = Generated::default();
+    for partner_id in partners {
+        let opening = carried.get(&partner_id).map_or(0, |s| s.total_minor.min(0));
+        let settlement = match this_period.remove(&partner_id) {
+            Some(existing) if existing.status == StatementStatus::Pending.key() => {
+                if !unsettled.contains_key(&partner_id) {
+                    continue;
+                }
+                generated.updated += 1;
+                existing
+            }
+            Some(_) => continue,
+            None => {
+                generated.created += 1;
+                let number = numbers::next(conn, "statement", FIRST_STATEMENT_NUMBER).await?;
+                let created = statement::ActiveModel {
+                    id: Set(ids::new_id()),
+                    number: Set(format!("STM-{number}")),
+                    partner_id: Set(partner_id),
+                    plan_id: Set(plan_id),
+                    period_start: Set(period.start),
+                    period_end: Set(period.end),
+                    revision: Set(1),
+                    currency: Set(plan.currency.code().to_owned()),
+                    opening_minor: Set(opening),
+                    lines_minor: Set(0),
+                    total_minor: Set(opening),
+                    paid_before_minor: Set(0),
+                    payout_minor: Set(0),
+                    status: Set(StatementStatus::Pending.key().to_owned()),
+                    expected_payout_on: Set(
+                        period.end + Duration::days(plan.row.payout_days.into())
+                    ),
+                    prepared_by: Set(actor.user_id),
+                    prepared_label: Set(actor.label.clone()),
+                    approved_by: Set(None),
+                    approved_label: Set(None),
+                    approved_at: Set(None),
+                    paid_on: Set(None),
+                    payout_reference: Set(None),
+                    supersedes_id: Set(None),
+                    created_at: Set(at),
+                    updated_at: Set(at),
+                }
+                .insert(conn)
+                .await?;
+                record_event(
+                    conn,
+                    &created,
+                    actor,
+                    at,
+                    "prepared",
+                    (None, Some(StatementStatus::Pending.key())),
+                    None,
+                )
+                .await?;
+                created
+            }
+        };
+        let added = line::Entity::update_many()
+            .col_expr(line::Column::StatementId, settlement.id.into())
+            .filter(line::Column::PlanId.eq(plan_id))
+            .filter(line::Column::PartnerId.eq(partner_id))
+            .filter(line::Column::StatementId.is_null())
+            .filter(line::Column::EarnedOn.lte(period.end))
+            .exec(conn)
+            .await?
+            .rows_affected;
+        let lines_minor = unsettled.get(&partner_id).copied().unwrap_or(0) + settlement.lines_minor;
+        let total = settlement.opening_minor + lines_minor;
+        statement::ActiveModel {
+            id: Set(settlement.id),
+            lines_minor: Set(lines_minor),
+            total_minor: Set(total),
+            payout_minor: Set(total.max(0) - settlement.paid_before_minor),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .update(conn)
+        .await?;
+        if settlement.created_at != at {
+            record_event(
+                conn,
+                &settlement,
+                actor,
+                at,
+                "lines_added",
+                (None, Some(&added.to_string())),
+                None,
+            )
+            .await?;
+        }
+    }
+    Ok(generated)
+}
+
+/// Moves a statement from `from` to `to` unless someone changed it since it was read; false
+/// when they did.
+async fn transition(
+    conn: &impl ConnectionTrait,
+    statement: &Settlement,
+    to: StatementStatus,
+    update: statement::ActiveModel,
+    actor: &Actor,
+    at: OffsetDateTime,
+    reason: Option<String>,
+) -> Result<bool, DbErr> {
+    let moved = statement::Entity::update_many()
+        .set(statement::ActiveModel {
+            status: Set(to.key().to_owned()),
+            updated_at: Set(at),
+            ..update
+        })
+        .filter(statement::Column::Id.eq(statement.id))
+        .filter(statement::Column::Status.eq(statement.status.clone()))
+        .filter(statement::Column::UpdatedAt.eq(statement.updated_at))
+        .exec(conn)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Ok(false);
+    }
+    record_event(
+        conn,
+        statement,
+        actor,
+        at,
+        "status",
+        (Some(&statement.status), Some(to.key())),
+        reason,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Finance approves a pending statement. The caller has checked the approver did not prepare it.
+pub async fn approve(
+    conn: &impl ConnectionTrait,
+    statement: &Settlement,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let update = statement::ActiveModel {
+        approved_by: Set(actor.user_id),
+        approved_label: Set(Some(actor.label.clone())),
+        approved_at: Set(Some(at)),
+        ..Default::default()
+    };
+    transition(
+        conn,
+        statement,
+        StatementStatus::Approved,
+        update,
+        actor,
+        at,
+        None,
+    )
+    .await
+}
+
+/// Records the payout of an approved statement.
+pub async fn mark_paid(
+    conn: &impl ConnectionTrait,
+    statement: &Settlement,
+    payout: (&str, time::Date),
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let update = statement::ActiveModel {
+        paid_on: Set(Some(payout.1)),
+        payout_reference: Set(Some(payout.0.to_owned())),
+        ..Default::default()
+    };
+    let reason = Some(format!("Payout reference {}", payout.0));
+    transition(
+        conn,
+        statement,
+        StatementStatus::Paid,
+        update,
+        actor,
+        at,
+        reason,
+    )
+    .await
+}
