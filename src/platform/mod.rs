@@ -16,6 +16,7 @@ pub mod mail;
 pub mod metrics;
 pub mod money;
 pub mod numbers;
+pub mod pdf;
 pub mod scope;
 pub mod threads;
 pub mod time;
