@@ -194,3 +194,33 @@ pub mod event {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod dispute {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "commission_dispute")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub line_id: Uuid,
+        pub partner_id: Uuid,
+        /// open or resolved.
+        pub status: String,
+        pub opened_by: Option<Uuid>,
+        pub opened_label: String,
+        pub opened_at: TimeDateTimeWithTimeZone,
+        pub resolved_by: Option<Uuid>,
+        pub resolved_label: Option<String>,
+        pub resolved_at: Option<TimeDateTimeWithTimeZone>,
+        /// What finance concluded, in words the partner reads.
+        pub resolution: Option<String>,
+        /// The adjustment the resolution wrote, if any.
+        pub adjustment_line_id: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -9,13 +9,16 @@
 //! and lines, anything else answers 404.
 
 pub mod accrual;
+mod disputes;
 pub mod entity;
 pub mod model;
 mod pages;
+mod rules;
 pub mod seed;
 pub mod store;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 use time::{Date, OffsetDateTime};
@@ -37,7 +40,24 @@ pub fn routes() -> Router<AppState> {
         .route("/commissions/statements/{id}", get(pages::statement))
         .route("/commissions/statements/{id}/approve", post(pages::approve))
         .route("/commissions/statements/{id}/pay", post(pages::pay))
+        .route("/commissions/disputes", get(disputes::queue))
+        .route(
+            "/commissions/plans/{id}/rules/new",
+            get(rules::new_rule_form).post(rules::new_rule),
+        )
+        .route(
+            "/commissions/rules/{id}/versions/new",
+            get(rules::new_version_form).post(rules::new_version),
+        )
         .route("/commissions/lines/{id}", get(pages::line))
+        .route("/commissions/lines/{id}/dispute", post(disputes::open))
+        .route(
+            "/commissions/lines/{id}/messages",
+            post(disputes::post).layer(DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route("/commissions/lines/{id}/resolve", post(disputes::resolve))
+        .route("/commissions/lines/{id}/adjust", post(disputes::adjust))
+        .route("/commissions/lines/{id}/exclude", post(disputes::exclude))
 }
 
 /// What settling one period did.

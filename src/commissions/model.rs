@@ -174,6 +174,10 @@ pub const QUALIFYING_STATUSES: [OrderStatus; 5] = [
     OrderStatus::Confirmed,
 ];
 
+/// The status a new rule qualifies at unless finance picks another: commission on money
+/// received.
+pub const DEFAULT_QUALIFYING: OrderStatus = OrderStatus::Paid;
+
 /// Whether an order now at `current` has reached `qualifying`. Cancelled and returned orders
 /// never qualify: what they earned is reversed.
 pub fn has_reached(current: OrderStatus, qualifying: OrderStatus) -> bool {

@@ -15,6 +15,7 @@ use time::Date;
 use uuid::Uuid;
 
 use super::accrual::{self, Plan, RunPlan, signed};
+use super::disputes;
 use super::model::{Band, BandMode, Period, percent};
 use super::store::{self, Actor, CommissionLine, Settlement, StatementFilter, StatementStatus};
 use crate::AppState;
@@ -25,6 +26,7 @@ use crate::orgs::store as orgs;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::money::Currency;
 use crate::platform::scope::{Partners, Permission, Scope, Side};
+use crate::platform::threads::MessageView;
 use crate::platform::time::{format_date, now, parse_day};
 use crate::platform::web::{
     Chrome, Notice, PageContext, TimelineEntry, redirect_with_notice, render,
@@ -465,6 +467,8 @@ pub async fn pay(
 }
 
 struct RuleView {
+    /// Where finance adds the next version, on the latest version only.
+    new_version_href: Option<String>,
     title: String,
     applies_to: String,
     pays: String,
@@ -492,6 +496,25 @@ struct LinePage {
     history: Vec<LineView>,
     net: String,
     can_open_orders: bool,
+    flash: Option<String>,
+    /// "Disputed by … on …" or "Dispute resolved by … on …: …".
+    dispute: Option<DisputeView>,
+    can_dispute: bool,
+    can_resolve: bool,
+    can_adjust: bool,
+    messages: Vec<MessageView>,
+    can_post: bool,
+    can_post_internal: bool,
+    can_attach: bool,
+    thread_object: &'static str,
+    thread_action: String,
+    attachment_base: String,
+}
+
+struct DisputeView {
+    open: bool,
+    summary: String,
+    resolution: String,
 }
 
 fn pays(version: &super::entity::rule_version::Model, currency: &str) -> String {
@@ -542,6 +565,7 @@ fn rule_view(
         deal_type: version.deal_type.clone(),
     };
     RuleView {
+        new_version_href: None,
         title: format!("{} v{}", rule.name, version.version),
         applies_to: conditions.describe(),
         pays: pays(version, currency),
@@ -572,8 +596,12 @@ pub async fn line(
     context: PageContext,
     scope: Scope,
     Path(id): Path<String>,
+    Query(notice): Query<Notice>,
 ) -> AppResult<Response> {
     let line = store::find_line(&state.db, &scope, parse_id(&id)?).await?;
+    let dispute = store::dispute_of(&state.db, &line).await?;
+    let open_dispute = dispute.as_ref().is_some_and(|d| d.status == "open");
+    let may_write = disputes::may_write(&scope, &line);
     let history = store::lines_of_source(&state.db, &line).await?;
     let order = match line.order_id {
         Some(order_id) => orders::numbers_of(&state.db, line.partner_id, &[order_id])
@@ -616,11 +644,40 @@ pub async fn line(
         statement,
         rule,
         can_open_orders: scope.can(Permission::OrdersRead),
+        flash: notice.done,
+        dispute: dispute.map(|d| DisputeView {
+            open: d.status == "open",
+            summary: match (&d.resolved_label, d.resolved_at) {
+                (Some(who), Some(at)) => format!(
+                    "Disputed by {} on {}; resolved by {who} on {}",
+                    d.opened_label,
+                    format_date(d.opened_at),
+                    format_date(at)
+                ),
+                _ => format!(
+                    "Disputed by {} on {}; finance answer in the discussion below",
+                    d.opened_label,
+                    format_date(d.opened_at)
+                ),
+            },
+            resolution: d.resolution.unwrap_or_default(),
+        }),
+        can_dispute: scope.side() == Side::Partner && may_write && !open_dispute,
+        can_resolve: open_dispute && scope.can(Permission::SettlementsApprove),
+        can_adjust: scope.can(Permission::SettlementsApprove),
+        messages: disputes::messages(&state.db, &scope, &line).await?,
+        can_post: may_write,
+        can_post_internal: may_write && disputes::sees_internal(&scope),
+        can_attach: false,
+        thread_object: "commission line",
+        thread_action: format!("/commissions/lines/{}/messages", line.id),
+        attachment_base: String::new(),
         line,
     })
 }
 
 struct PlanView {
+    new_rule_href: Option<String>,
     name: String,
     description: String,
     currency: String,
@@ -635,6 +692,7 @@ struct RulesPage {
     chrome: Chrome,
     vendor: bool,
     plans: Vec<PlanView>,
+    flash: Option<String>,
 }
 
 /// "How your commission is calculated": for a partner, the rule versions in force today whose
@@ -643,6 +701,7 @@ pub async fn rules(
     State(state): State<AppState>,
     context: PageContext,
     scope: Scope,
+    Query(notice): Query<Notice>,
 ) -> AppResult<Response> {
     scope.require(Permission::CommissionsRead)?;
     let vendor = scope.side() == Side::Vendor;
@@ -652,6 +711,7 @@ pub async fn rules(
         Some(orgs::find_partner(&state.db, &scope, scope.organization_id).await?)
     };
     let today = now().date();
+    let can_edit = scope.can(Permission::SettlementsApprove);
     let fits = |wanted: &Option<String>, actual: &Option<String>| {
         wanted
             .as_deref()
@@ -672,12 +732,19 @@ pub async fn rules(
                     }
                 };
                 if shown {
-                    views.push(rule_view(&entry.rule, version, &plan.row.currency));
+                    let mut view = rule_view(&entry.rule, version, &plan.row.currency);
+                    if can_edit && version.effective_to.is_none() {
+                        view.new_version_href =
+                            Some(format!("/commissions/rules/{}/versions/new", entry.rule.id));
+                    }
+                    views.push(view);
                 }
             }
         }
         if vendor || !views.is_empty() {
             plans.push(PlanView {
+                new_rule_href: can_edit
+                    .then(|| format!("/commissions/plans/{}/rules/new", plan.row.id)),
                 name: plan.row.name.clone(),
                 description: plan.row.description.clone(),
                 currency: plan.row.currency.clone(),
@@ -691,6 +758,7 @@ pub async fn rules(
         chrome: Chrome::new(&state.instance, &context),
         vendor,
         plans,
+        flash: notice.done,
     })
 }
 

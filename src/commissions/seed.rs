@@ -16,10 +16,13 @@ use super::accrual::Plan;
 use super::entity::{line, plan, rule, rule_version, statement};
 use super::model::{Band, Period};
 use super::store::{self, Actor, StatementStatus};
+use crate::identity::store::readers_of;
 use crate::orders::entity::sales_order;
 use crate::orders::model::OrderStatus;
 use crate::orders::store::{Author, change_status};
 use crate::platform::ids;
+use crate::platform::scope::{Permission, Side};
+use crate::platform::threads;
 
 /// A rule version as the demo writes it.
 struct DemoRule {
@@ -294,6 +297,154 @@ pub async fn seed_commissions(
         let at = (start_of(last.end) + Duration::days(3)).min(now);
         super::settle_period(db, plan, *last, &runner, at).await?;
         approve_and_pay(db, plan, finance, now).await?;
+    }
+    seed_disputes(db, &resale, finance, now).await
+}
+
+/// A demo dispute: the partner's complaint, finance's resolution with its adjustment (none
+/// while it is open), and finance's internal note.
+type DemoDispute = (&'static str, Option<(&'static str, i64)>, &'static str);
+
+const DISPUTES: [DemoDispute; 3] = [
+    (
+        "We moved to a higher tier at the start of the month; this line still uses the old rate.",
+        Some((
+            "The tier change was recorded late; the difference is adjusted.",
+            1_850,
+        )),
+        "Checked: the tier change was approved on the 2nd, so the partner is right.",
+    ),
+    (
+        "Is this order not a registered deal? We registered it in January.",
+        Some((
+            "The registration expired before the order was placed, so the resale rate applies.",
+            0,
+        )),
+        "Registration DR-2231 expired on 31 Jan; order placed 4 Feb.",
+    ),
+    (
+        "This line is lower than the rate on the rules page.",
+        None,
+        "Cap for the month was reached on this line; explain the cap in the answer.",
+    ),
+];
+
+/// Three disputes of recent lines: one resolved with an adjustment, one explained, one open
+/// with an internal note.
+async fn seed_disputes(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    plan: &Plan,
+    finance: &Finance,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let recent = line::Entity::find()
+        .filter(line::Column::PlanId.eq(plan.row.id))
+        .filter(line::Column::Kind.eq("accrual"))
+        .order_by_desc(line::Column::EarnedOn)
+        .limit(60)
+        .all(db)
+        .await?;
+    let mut used_partners = Vec::new();
+    let mut chosen = Vec::new();
+    for candidate in recent {
+        if chosen.len() == DISPUTES.len() || used_partners.contains(&candidate.partner_id) {
+            continue;
+        }
+        let disputer = readers_of(db, candidate.partner_id, Permission::CommissionsDispute)
+            .await?
+            .into_iter()
+            .find(|u| u.organization_id == candidate.partner_id);
+        if let Some(user) = disputer {
+            used_partners.push(candidate.partner_id);
+            chosen.push((candidate, user));
+        }
+    }
+    for ((disputed, user), (complaint, answer, note)) in chosen.iter().zip(DISPUTES) {
+        let opened_at = now - Duration::days(6);
+        let partner_name =
+            crate::orgs::entity::organization::Entity::find_by_id(disputed.partner_id)
+                .one(db)
+                .await?
+                .map(|o| o.name)
+                .unwrap_or_default();
+        let opener = Actor {
+            user_id: Some(user.id),
+            label: format!("{} ({partner_name})", user.display_name),
+        };
+        let open = store::open_dispute(db, disputed, &opener, opened_at).await?;
+        let subject = threads::Subject {
+            object_type: "commission_line",
+            object_id: disputed.id,
+            partner_id: disputed.partner_id,
+        };
+        let say = |who: &Actor, side: Side, body: &'static str, internal: bool, at| {
+            let author = threads::Participant {
+                user_id: who.user_id.unwrap_or(user.id),
+                label: who.label.clone(),
+                side,
+            };
+            async move {
+                threads::post(
+                    db,
+                    &subject,
+                    &author,
+                    threads::NewMessage {
+                        body,
+                        internal,
+                        attachment: None,
+                        at,
+                    },
+                    &[],
+                )
+                .await
+            }
+        };
+        say(&opener, Side::Partner, complaint, false, opened_at).await?;
+        let noted = opened_at + Duration::hours(3);
+        say(&finance.approver, Side::Vendor, note, true, noted).await?;
+        let Some((resolution, adjustment)) = answer else {
+            continue;
+        };
+        let resolved_at = opened_at + Duration::days(2);
+        let adjusted = if adjustment != 0 {
+            let explanation = format!(
+                "Adjustment of {} after a dispute: {resolution}",
+                super::accrual::signed(adjustment, plan.currency)
+            );
+            Some(
+                store::add_finance_line(
+                    db,
+                    disputed,
+                    store::FinanceLine {
+                        kind: "adjustment",
+                        amount_minor: adjustment,
+                        reason: resolution,
+                        explanation,
+                    },
+                    &finance.approver,
+                    resolved_at,
+                )
+                .await?
+                .id,
+            )
+        } else {
+            None
+        };
+        store::resolve_dispute(
+            db,
+            &open,
+            resolution,
+            adjusted,
+            &finance.approver,
+            resolved_at,
+        )
+        .await?;
+        let answer: &'static str = if adjusted.is_some() {
+            "Resolved: you were right; an adjustment is on your next statement."
+        } else {
+            "Resolved: the registration had expired before the order, so the resale rate applies."
+        };
+        say(&finance.approver, Side::Vendor, answer, false, resolved_at).await?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::accrual::Plan;
-use super::entity::{event, line, plan, rule, rule_version, statement};
+use super::entity::{dispute, event, line, plan, rule, rule_version, statement};
 use super::model::Period;
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
@@ -194,6 +194,27 @@ pub async fn find_line(db: &Db, scope: &Scope, id: Uuid) -> Result<CommissionLin
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// Lines in scope by id.
+pub async fn lines_by_id(
+    db: &Db,
+    scope: &Scope,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, CommissionLine>, AppError> {
+    let partners = scope.partners(Permission::CommissionsRead)?;
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for line in line::Entity::find()
+            .filter(partner_condition(line::Column::PartnerId, &partners))
+            .filter(line::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            found.insert(line.id, line);
+        }
+    }
+    Ok(found)
 }
 
 /// Every line written for the same order line under the same plan: its whole history.
@@ -581,4 +602,127 @@ pub async fn mark_paid(
         reason,
     )
     .await
+}
+
+pub use dispute::Model as Dispute;
+
+/// The dispute of a line, open or the latest resolved one.
+pub async fn dispute_of(db: &Db, line: &CommissionLine) -> Result<Option<Dispute>, DbErr> {
+    dispute::Entity::find()
+        .filter(dispute::Column::PartnerId.eq(line.partner_id))
+        .filter(dispute::Column::LineId.eq(line.id))
+        .order_by_desc(dispute::Column::OpenedAt)
+        .one(db)
+        .await
+}
+
+pub async fn open_dispute(
+    conn: &impl ConnectionTrait,
+    line: &CommissionLine,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<Dispute, DbErr> {
+    dispute::ActiveModel {
+        id: Set(ids::new_id()),
+        line_id: Set(line.id),
+        partner_id: Set(line.partner_id),
+        status: Set("open".to_owned()),
+        opened_by: Set(actor.user_id),
+        opened_label: Set(actor.label.clone()),
+        opened_at: Set(at),
+        resolved_by: Set(None),
+        resolved_label: Set(None),
+        resolved_at: Set(None),
+        resolution: Set(None),
+        adjustment_line_id: Set(None),
+    }
+    .insert(conn)
+    .await
+}
+
+/// Disputes in the caller's scope: open ones first, oldest first.
+pub async fn disputes(db: &Db, scope: &Scope) -> Result<Vec<Dispute>, AppError> {
+    let partners = scope.partners(Permission::CommissionsRead)?;
+    Ok(dispute::Entity::find()
+        .filter(partner_condition(dispute::Column::PartnerId, &partners))
+        .order_by_desc(dispute::Column::Status.eq("open"))
+        .order_by_asc(dispute::Column::OpenedAt)
+        .limit(STATEMENT_LIST_LIMIT)
+        .all(db)
+        .await?)
+}
+
+pub async fn find_dispute(db: &Db, scope: &Scope, id: Uuid) -> Result<Dispute, AppError> {
+    let partners = scope.partners(Permission::CommissionsRead)?;
+    dispute::Entity::find_by_id(id)
+        .filter(partner_condition(dispute::Column::PartnerId, &partners))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// What finance writes beside computed lines: an adjustment of any amount, or an exclusion
+/// that takes a line's commission back to zero. Both carry a reason and an author.
+pub struct FinanceLine<'a> {
+    pub kind: &'static str,
+    pub amount_minor: i64,
+    pub reason: &'a str,
+    pub explanation: String,
+}
+
+pub async fn add_finance_line(
+    conn: &impl ConnectionTrait,
+    of: &CommissionLine,
+    new: FinanceLine<'_>,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<CommissionLine, DbErr> {
+    line::ActiveModel {
+        id: Set(ids::new_id()),
+        partner_id: Set(of.partner_id),
+        plan_id: Set(of.plan_id),
+        kind: Set(new.kind.to_owned()),
+        order_id: Set(of.order_id),
+        order_line_id: Set(of.order_line_id),
+        rule_version_id: Set(None),
+        base_minor: Set(of.base_minor),
+        rate_bp: Set(None),
+        amount_minor: Set(new.amount_minor),
+        currency: Set(of.currency.clone()),
+        earned_on: Set(at.date()),
+        calculated_at: Set(at),
+        explanation: Set(new.explanation),
+        reason: Set(Some(new.reason.to_owned())),
+        author_user_id: Set(actor.user_id),
+        author_label: Set(actor.label.clone()),
+        statement_id: Set(None),
+    }
+    .insert(conn)
+    .await
+}
+
+/// Closes an open dispute with finance's conclusion; false when it was already closed.
+pub async fn resolve_dispute(
+    conn: &impl ConnectionTrait,
+    open: &Dispute,
+    resolution: &str,
+    adjustment: Option<Uuid>,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<bool, DbErr> {
+    let moved = dispute::Entity::update_many()
+        .set(dispute::ActiveModel {
+            status: Set("resolved".to_owned()),
+            resolved_by: Set(actor.user_id),
+            resolved_label: Set(Some(actor.label.clone())),
+            resolved_at: Set(Some(at)),
+            resolution: Set(Some(resolution.to_owned())),
+            adjustment_line_id: Set(adjustment),
+            ..Default::default()
+        })
+        .filter(dispute::Column::Id.eq(open.id))
+        .filter(dispute::Column::Status.eq("open"))
+        .exec(conn)
+        .await?;
+    Ok(moved.rows_affected == 1)
 }

@@ -1,6 +1,6 @@
 //! Commissions: plans, their rules and every version of a rule, the lines accrual writes (never
-//! edited afterwards), statements per partner and period, and each statement's timeline. Orders
-//! gain their deal type, a rule condition.
+//! edited afterwards), statements per partner and period, each statement's timeline, and
+//! partners' disputes of lines. Orders gain their deal type, a rule condition.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -129,6 +129,23 @@ enum CommissionEvent {
     FromValue,
     ToValue,
     Reason,
+}
+
+#[derive(DeriveIden)]
+enum CommissionDispute {
+    Table,
+    Id,
+    LineId,
+    PartnerId,
+    Status,
+    OpenedBy,
+    OpenedLabel,
+    OpenedAt,
+    ResolvedBy,
+    ResolvedLabel,
+    ResolvedAt,
+    Resolution,
+    AdjustmentLineId,
 }
 
 #[derive(DeriveIden)]
@@ -390,6 +407,45 @@ impl MigrationTrait for Migration {
                 "commission_event_statement",
                 CommissionEvent::Table,
                 &["partner_id", "statement_id", "at"],
+            ))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(CommissionDispute::Table)
+                    .col(pk_uuid(CommissionDispute::Id))
+                    .col(uuid(CommissionDispute::LineId))
+                    .col(uuid(CommissionDispute::PartnerId))
+                    .col(string(CommissionDispute::Status))
+                    .col(uuid_null(CommissionDispute::OpenedBy))
+                    .col(string(CommissionDispute::OpenedLabel))
+                    .col(timestamp_with_time_zone(CommissionDispute::OpenedAt))
+                    .col(uuid_null(CommissionDispute::ResolvedBy))
+                    .col(string_null(CommissionDispute::ResolvedLabel))
+                    .col(timestamp_with_time_zone_null(CommissionDispute::ResolvedAt))
+                    .col(text_null(CommissionDispute::Resolution))
+                    .col(uuid_null(CommissionDispute::AdjustmentLineId))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .from(CommissionDispute::Table, CommissionDispute::LineId)
+                            .to(CommissionLine::Table, CommissionLine::Id),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "commission_dispute_line",
+                CommissionDispute::Table,
+                &["partner_id", "line_id"],
+            ))
+            .await?;
+        // Finance's queue: open disputes, oldest first.
+        manager
+            .create_index(index(
+                "commission_dispute_queue",
+                CommissionDispute::Table,
+                &["status", "opened_at"],
             ))
             .await
     }

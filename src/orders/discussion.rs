@@ -21,9 +21,8 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
 use crate::platform::scope::{Permission, Role, Scope, Side};
 use crate::platform::threads::{
-    self, Mentionable, NewAttachment, NewMessage, Participant, Subject,
+    self, Mentionable, MessageView, NewAttachment, NewMessage, Participant, Subject,
 };
-use crate::platform::time::format_date;
 use crate::platform::web::{PageContext, redirect_with_notice};
 
 pub(super) fn subject(order: &Order) -> Subject {
@@ -55,46 +54,13 @@ pub(super) fn may_post(scope: &Scope, order: &Order) -> bool {
     })
 }
 
-pub struct AttachmentView {
-    pub id: Uuid,
-    pub name: String,
-}
-
-pub struct MessageView {
-    pub author: String,
-    pub vendor: bool,
-    pub when: String,
-    pub when_exact: String,
-    pub body: String,
-    pub internal: bool,
-    pub attachments: Vec<AttachmentView>,
-}
-
 /// The messages the caller may read, oldest first.
 pub(super) async fn messages(
     db: &impl ConnectionTrait,
     scope: &Scope,
     order: &Order,
 ) -> Result<Vec<MessageView>, DbErr> {
-    Ok(threads::messages(db, &subject(order), sees_internal(scope))
-        .await?
-        .into_iter()
-        .map(|(message, attachments)| MessageView {
-            author: message.author_label,
-            vendor: message.author_side == "vendor",
-            when: format_date(message.created_at),
-            when_exact: message.created_at.to_string(),
-            body: message.body,
-            internal: message.internal,
-            attachments: attachments
-                .into_iter()
-                .map(|a| AttachmentView {
-                    id: a.id,
-                    name: a.file_name,
-                })
-                .collect(),
-        })
-        .collect())
+    threads::message_views(db, &subject(order), sees_internal(scope)).await
 }
 
 /// Everyone who may read the order today, with whether they read internal notes.

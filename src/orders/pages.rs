@@ -8,7 +8,7 @@ use serde::Deserialize;
 use time::Date;
 use uuid::Uuid;
 
-use super::discussion::{self, MessageView};
+use super::discussion;
 use super::model::{OrderStatus, PaymentStatus, format_percent, money, source_label};
 use super::store::{self, Cursor, Order, OrderEvent, OrderQuery, Sort, status_of};
 use crate::AppState;
@@ -17,6 +17,7 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::export::{self, Cell, ExportFormat, Sheet};
 use crate::platform::money::{Currency, Money};
 use crate::platform::scope::{Partners, Permission, Scope, Side};
+use crate::platform::threads::MessageView;
 use crate::platform::time::{format_date, parse_form_day};
 use crate::platform::web::{
     Chrome, Notice, PageContext, TimelineEntry, redirect_with_notice, render,
@@ -487,6 +488,7 @@ struct DetailPage {
     messages: Vec<MessageView>,
     can_post: bool,
     can_post_internal: bool,
+    can_attach: bool,
     thread_object: &'static str,
     thread_action: String,
     attachment_base: String,
@@ -654,6 +656,7 @@ pub async fn detail(
         can_post: discussion::may_post(&scope, &order),
         can_post_internal: discussion::sees_internal(&scope)
             && discussion::may_post(&scope, &order),
+        can_attach: true,
         thread_object: "order",
         thread_action: format!("/orders/{}/messages", order.id),
         attachment_base: format!("/orders/{}/attachments", order.id),

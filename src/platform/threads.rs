@@ -407,6 +407,49 @@ pub async fn messages(
         .collect())
 }
 
+pub struct AttachmentView {
+    pub id: Uuid,
+    pub name: String,
+}
+
+/// A message as `partials/thread.html` shows it.
+pub struct MessageView {
+    pub author: String,
+    pub vendor: bool,
+    pub when: String,
+    pub when_exact: String,
+    pub body: String,
+    pub internal: bool,
+    pub attachments: Vec<AttachmentView>,
+}
+
+/// [`messages`] ready for the thread partial.
+pub async fn message_views(
+    conn: &impl ConnectionTrait,
+    subject: &Subject,
+    include_internal: bool,
+) -> Result<Vec<MessageView>, DbErr> {
+    Ok(messages(conn, subject, include_internal)
+        .await?
+        .into_iter()
+        .map(|(message, attachments)| MessageView {
+            author: message.author_label,
+            vendor: message.author_side == "vendor",
+            when: super::time::format_date(message.created_at),
+            when_exact: message.created_at.to_string(),
+            body: message.body,
+            internal: message.internal,
+            attachments: attachments
+                .into_iter()
+                .map(|a| AttachmentView {
+                    id: a.id,
+                    name: a.file_name,
+                })
+                .collect(),
+        })
+        .collect())
+}
+
 /// One attachment of the thread, if the reader may see the message it belongs to.
 pub async fn find_attachment(
     conn: &impl ConnectionTrait,

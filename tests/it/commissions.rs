@@ -3,7 +3,7 @@
 //! partners see only their own.
 
 use portico::commissions::accrual;
-use portico::commissions::entity::{line, plan, statement};
+use portico::commissions::entity::{dispute, line, plan, statement};
 use portico::commissions::model::{Period, PeriodKind};
 use portico::orders::entity::sales_order;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
@@ -63,6 +63,32 @@ async fn pay_order(app: &TestApp, order: &sales_order::Model) {
         .unwrap()
         .unwrap();
     assert_eq!(now.status, "paid");
+}
+
+/// A message in a commission line's discussion, as the page's form sends it.
+async fn say(
+    visitor: &Visitor,
+    line: &line::Model,
+    body: &str,
+    internal: bool,
+) -> reqwest::Response {
+    let mut fields = vec![("body", body)];
+    if internal {
+        fields.push(("internal", "yes"));
+    }
+    visitor
+        .post_file(
+            &format!("/commissions/lines/{}/messages", line.id),
+            &fields,
+            ("", "text/plain", Vec::new()),
+        )
+        .await
+}
+
+async fn follow(visitor: &Visitor, response: reqwest::Response) -> String {
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    visitor.get(&location).await.text().await.unwrap()
 }
 
 fn this_month() -> String {
@@ -266,5 +292,199 @@ on_both_databases! {
         let finance = app.signed_in(FINANCE).await;
         let all = finance.get("/commissions/rules").await.text().await.unwrap();
         assert!(all.contains("Standard resale v1") && all.contains("Gold volume v1"));
+    }
+
+    async fn a_partner_disputes_a_line_and_finance_answers(app) {
+        let app = app.with_demo_program().await;
+        let brightline = uuid::Uuid::parse_str(&crate::tenancy::id_of(&app, "Brightline Distribution").await).unwrap();
+        let disputed = line::Entity::find()
+            .filter(line::Column::PartnerId.eq(brightline))
+            .filter(line::Column::Kind.eq("accrual"))
+            .order_by_desc(line::Column::EarnedOn)
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        let path = format!("/commissions/lines/{}", disputed.id);
+        let disputes = || dispute::Entity::find().filter(dispute::Column::LineId.eq(disputed.id)).count(&app.pool);
+        let before = disputes().await.unwrap();
+
+        // An empty dispute is refused and changes nothing.
+        let partner = app.signed_in("eva.hoffmann@brightline.example").await;
+        let page = follow(&partner, partner.post_form(&format!("{path}/dispute"), &[("body", "  ")]).await).await;
+        assert!(page.contains("Say what you think is wrong with this line"));
+        assert_eq!(disputes().await.unwrap(), before);
+
+        let page = follow(
+            &partner,
+            partner.post_form(&format!("{path}/dispute"), &[("body", "We were Platinum from March; this should be at the Platinum rate.")]).await,
+        )
+        .await;
+        assert!(page.contains("Your dispute is with finance"));
+        assert!(page.contains("Disputed"));
+        assert!(page.contains("We were Platinum from March"));
+        assert_eq!(disputes().await.unwrap(), before + 1);
+
+        // Finance find it in the queue, note something internally and answer.
+        let finance = app.signed_in(FINANCE).await;
+        let queue = finance.get("/commissions/disputes").await.text().await.unwrap();
+        assert!(queue.contains(&disputed.id.to_string()));
+        assert!(queue.contains("Brightline Distribution"));
+        follow(&finance, say(&finance, &disputed, "Tier change was recorded late; check with Priya.", true).await).await;
+        follow(&finance, say(&finance, &disputed, "You are right, we will adjust it.", false).await).await;
+        // A partner cannot write an internal note.
+        assert_eq!(say(&partner, &disputed, "sneaky", true).await.status(), 403);
+
+        // Resolving needs words; a bad amount changes nothing.
+        let page = follow(&finance, finance.post_form(&format!("{path}/resolve"), &[("resolution", "Tier applied"), ("adjustment", "12.345")]).await).await;
+        assert!(page.contains("Adjustment:"), "{page}");
+        let adjustments = || line::Entity::find().filter(line::Column::PartnerId.eq(brightline)).filter(line::Column::Kind.eq("adjustment")).count(&app.pool);
+        let adjustments_before = adjustments().await.unwrap();
+        let page = follow(&finance, finance.post_form(&format!("{path}/resolve"), &[("resolution", "Platinum rate applied from March."), ("adjustment", "25.50")]).await).await;
+        assert!(page.contains("Dispute resolved"));
+        assert_eq!(adjustments().await.unwrap(), adjustments_before + 1);
+        let written = line::Entity::find()
+            .filter(line::Column::PartnerId.eq(brightline))
+            .filter(line::Column::Kind.eq("adjustment"))
+            .order_by_desc(line::Column::CalculatedAt)
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(written.amount_minor, 2_550);
+        assert_eq!(written.reason.as_deref(), Some("Platinum rate applied from March."));
+        assert!(written.statement_id.is_none(), "it waits for the next statement");
+
+        // The partner sees the answer and the resolution, never the internal note.
+        let page = partner.get(&path).await.text().await.unwrap();
+        assert!(page.contains("You are right, we will adjust it."));
+        assert!(page.contains("Platinum rate applied from March."));
+        assert!(page.contains("+EUR 25.50"));
+        assert!(!page.contains("Tier change was recorded late"));
+        assert!(!page.contains("internal — not visible"));
+        let staff_page = finance.get(&path).await.text().await.unwrap();
+        assert!(staff_page.contains("Tier change was recorded late"));
+
+        // Exclusion takes an order line back to zero, and accrual leaves it there.
+        let excluded_source = line::Entity::find()
+            .filter(line::Column::PartnerId.eq(brightline))
+            .filter(line::Column::Kind.eq("accrual"))
+            .order_by_asc(line::Column::EarnedOn)
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        let page = follow(&finance, finance.post_form(&format!("/commissions/lines/{}/exclude", excluded_source.id), &[("reason", "Internal demo order, not a sale.")]).await).await;
+        assert!(page.contains("Line excluded"));
+        let net: i64 = line::Entity::find()
+            .filter(line::Column::OrderLineId.eq(excluded_source.order_line_id))
+            .filter(line::Column::PlanId.eq(excluded_source.plan_id))
+            .all(&app.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.amount_minor)
+            .sum();
+        assert_eq!(net, 0);
+        let plan = accrual::Plan::from_row(
+            plan::Entity::find_by_id(excluded_source.plan_id).one(&app.pool).await.unwrap().unwrap(),
+        )
+        .unwrap();
+        let run = accrual::plan_run(&app.pool, &plan, Period::containing(excluded_source.earned_on, plan.period)).await.unwrap();
+        assert!(!run.lines.iter().any(|l| Some(l.order_line_id) == excluded_source.order_line_id), "accrual leaves an excluded line alone");
+
+        // Another partner can neither read nor dispute it.
+        let outsider = app.signed_in(OUTSIDER).await;
+        assert_eq!(outsider.get(&path).await.status(), 404);
+        assert_eq!(outsider.post_form(&format!("{path}/dispute"), &[("body", "mine?")]).await.status(), 404);
+    }
+
+    async fn rule_changes_are_checked_previewed_then_saved_with_their_corrections(app) {
+        let app = app.with_demo_program().await;
+        let plan = resale_plan(&app).await;
+        let finance = app.signed_in(FINANCE).await;
+        let form = format!("/commissions/plans/{}/rules/new", plan.id);
+        assert_eq!(finance.get(&form).await.status(), 200);
+        let rules = || portico::commissions::entity::rule::Entity::find().count(&app.pool);
+        let rules_before = rules().await.unwrap();
+        let lines_before = lines(&app).await;
+        let start = {
+            let today = time::OffsetDateTime::now_utc().date();
+            let first = today.replace_day(1).unwrap();
+            first.checked_sub(time::Duration::days(80)).unwrap().replace_day(1).unwrap().to_string()
+        };
+        let submit = |fields: Vec<(&'static str, String)>| {
+            let finance = &finance;
+            let form = form.clone();
+            async move {
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let page = finance.post_form(&form, &fields).await;
+                (page.status(), page.text().await.unwrap())
+            }
+        };
+        let base = |rate: &str, precedence: &str, action: &str| {
+            vec![
+                ("name", "Wireless push".to_owned()),
+                ("precedence", precedence.to_owned()),
+                ("effective_from", start.clone()),
+                ("product_line", "Wireless".to_owned()),
+                ("deal_type", "resale".to_owned()),
+                ("qualifying_status", "paid".to_owned()),
+                ("reward", "rate".to_owned()),
+                ("rate", rate.to_owned()),
+                ("currency", "EUR".to_owned()),
+                ("action", action.to_owned()),
+            ]
+        };
+
+        // Unsafe rules are refused before anything is saved.
+        let (status, page) = submit(base("-3", "35", "preview")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("A commission rate cannot be negative."));
+        let (_, page) = submit(base("8", "10", "preview")).await;
+        assert!(page.contains("&#39;Standard resale&#39; already has precedence 10"), "{page}");
+        assert_eq!(rules().await.unwrap(), rules_before);
+
+        // The preview shows the corrections and saves nothing.
+        let (_, page) = submit(base("8", "35", "preview")).await;
+        assert!(page.contains("What saving this would do"), "{page}");
+        let count_at = page.find("id=\"preview-lines\">").expect("the preview counts new lines") + "id=\"preview-lines\">".len();
+        let previewed: u64 = page[count_at..].split('<').next().unwrap().parse().unwrap();
+        assert_eq!(rules().await.unwrap(), rules_before);
+        assert_eq!(lines(&app).await, lines_before);
+        let marker = "name=\"fingerprint\" value=\"";
+        let at = page.find(marker).unwrap() + marker.len();
+        let fingerprint = page[at..at + 64].to_owned();
+
+        let mut save = base("8", "35", "save");
+        save.push(("fingerprint", fingerprint));
+        let fields: Vec<(&str, &str)> = save.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let saved = finance.post_form(&form, &fields).await;
+        assert_eq!(saved.status(), 303);
+        assert_eq!(rules().await.unwrap(), rules_before + 1);
+        let corrections = line::Entity::find()
+            .filter(line::Column::Kind.eq("correction"))
+            .filter(line::Column::Explanation.contains("Wireless push"))
+            .count(&app.pool)
+            .await
+            .unwrap();
+        assert!(corrections > 0, "the higher Wireless rate corrects lines already computed");
+        assert_eq!(lines(&app).await, lines_before + previewed, "saving writes exactly what the preview showed");
+
+        // A new version may not overlap the one in force.
+        let rule = portico::commissions::entity::rule::Entity::find()
+            .filter(portico::commissions::entity::rule::Column::Name.eq("Wireless push"))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        let version_form = format!("/commissions/rules/{}/versions/new", rule.id);
+        let page = finance.get(&version_form).await.text().await.unwrap();
+        assert!(page.contains("value=\"8\""), "the form starts from the version in force");
+        let mut overlap = base("9", "35", "preview");
+        overlap[2].1 = start.clone();
+        let fields: Vec<(&str, &str)> = overlap.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = finance.post_form(&version_form, &fields).await.text().await.unwrap();
+        assert!(page.contains("a new version must start after it"), "{page}");
     }
 }

@@ -377,6 +377,56 @@ const ROUTES: &[RouteCase] = &[
         "/commissions/lines/{id}",
         Access::Requires(Permission::CommissionsRead),
     ),
+    route(
+        "GET",
+        "/commissions/disputes",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "GET",
+        "/commissions/plans/{id}/rules/new",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/plans/{id}/rules/new",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "GET",
+        "/commissions/rules/{id}/versions/new",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/rules/{id}/versions/new",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/lines/{id}/dispute",
+        Access::Requires(Permission::CommissionsDispute),
+    ),
+    route(
+        "POST",
+        "/commissions/lines/{id}/messages",
+        Access::Requires(Permission::CommissionsRead),
+    ),
+    route(
+        "POST",
+        "/commissions/lines/{id}/resolve",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/lines/{id}/adjust",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/lines/{id}/exclude",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),

@@ -1,0 +1,643 @@
+//! Disputes and finance's own lines. A partner disputes a commission line, which opens a
+//! discussion attached to it; finance answers there (with internal notes partners never see),
+//! resolves the dispute — with an adjustment line where the partner was right — or adjusts or
+//! excludes a line with a reason. Nothing computed is edited: every change is a new line.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, Request, State};
+use axum::response::Response;
+use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::accrual::{COMPUTED_KINDS, signed};
+use super::store::{self, Actor, CommissionLine, FinanceLine};
+use crate::AppState;
+use crate::audit::{self, Entry};
+use crate::identity::store::readers_of;
+use crate::notify::{self, Event};
+use crate::orders::model::money;
+use crate::orgs::store as orgs;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::files;
+use crate::platform::money::{Currency, Money};
+use crate::platform::scope::{Permission, Role, Scope, Side};
+use crate::platform::threads::{self, Mentionable, MessageView, NewMessage, Participant, Subject};
+use crate::platform::time::{format_date, now};
+use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+
+pub(super) fn subject(line: &CommissionLine) -> Subject {
+    Subject {
+        object_type: "commission_line",
+        object_id: line.id,
+        partner_id: line.partner_id,
+    }
+}
+
+pub(super) fn sees_internal(scope: &Scope) -> bool {
+    scope.side() == Side::Vendor && scope.can(Permission::TicketsInternal)
+}
+
+/// Partners write about their own organisation's lines (a parent only reads its
+/// sub-partners'); vendor finance about any line it approves.
+pub(super) fn may_write(scope: &Scope, line: &CommissionLine) -> bool {
+    let permission = match scope.side() {
+        Side::Partner => Permission::CommissionsDispute,
+        Side::Vendor => Permission::SettlementsApprove,
+    };
+    scope
+        .partners(permission)
+        .is_ok_and(|reach| reach.contains(line.partner_id))
+}
+
+pub(super) async fn messages(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    line: &CommissionLine,
+) -> Result<Vec<MessageView>, DbErr> {
+    threads::message_views(db, &subject(line), sees_internal(scope)).await
+}
+
+/// Everyone who may read the line's commission today.
+async fn readers(
+    conn: &impl ConnectionTrait,
+    line: &CommissionLine,
+) -> Result<Vec<Mentionable>, DbErr> {
+    Ok(
+        readers_of(conn, line.partner_id, Permission::CommissionsRead)
+            .await?
+            .into_iter()
+            .filter_map(|u| {
+                let role = Role::parse(&u.role)?;
+                Some(Mentionable {
+                    user_id: u.id,
+                    email: u.email,
+                    side: role.side(),
+                    reads_internal: role.side() == Side::Vendor
+                        && role.reach(Permission::TicketsInternal).is_some(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Vendor finance people who may act on the line's partner: told of a new dispute.
+async fn finance_people(
+    conn: &impl ConnectionTrait,
+    line: &CommissionLine,
+) -> Result<Vec<Uuid>, DbErr> {
+    Ok(
+        readers_of(conn, line.partner_id, Permission::SettlementsApprove)
+            .await?
+            .into_iter()
+            .filter(|u| Role::parse(&u.role).is_some_and(|r| r.side() == Side::Vendor))
+            .map(|u| u.id)
+            .collect(),
+    )
+}
+
+fn link(line: &CommissionLine) -> String {
+    format!("/commissions/lines/{}#discussion", line.id)
+}
+
+fn back_to(line: &CommissionLine, message: &str) -> Response {
+    redirect_with_notice(&link(line), message)
+}
+
+fn actor(scope: &Scope, context: &PageContext) -> Actor {
+    Actor {
+        user_id: Some(scope.user_id),
+        label: context.person_label(&scope.email),
+    }
+}
+
+fn participant(scope: &Scope, actor: &Actor) -> Participant {
+    Participant {
+        user_id: scope.user_id,
+        label: actor.label.clone(),
+        side: scope.side(),
+    }
+}
+
+fn excerpt(body: &str) -> String {
+    let mut text: String = body.chars().take(200).collect();
+    if body.chars().count() > 200 {
+        text.push('…');
+    }
+    text
+}
+
+async fn line_for(state: &AppState, scope: &Scope, id: &str) -> AppResult<CommissionLine> {
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    store::find_line(&state.db, scope, id).await
+}
+
+/// Posts a message on the line's discussion and tells the people it mentions and the
+/// followers (plus `also_tell`), inside the caller's transaction.
+async fn post_message(
+    conn: &impl ConnectionTrait,
+    line: &CommissionLine,
+    author: &Participant,
+    message: (&str, bool),
+    also_tell: Vec<Uuid>,
+    title: String,
+) -> Result<threads::Posted, DbErr> {
+    let (body, internal) = message;
+    let mentionable = readers(conn, line).await?;
+    let posted = threads::post(
+        conn,
+        &subject(line),
+        author,
+        NewMessage {
+            body,
+            internal,
+            attachment: None,
+            at: now(),
+        },
+        &mentionable,
+    )
+    .await?;
+    notify::publish(
+        conn,
+        Event {
+            kind: "thread.mention",
+            recipients: posted.mentioned.clone(),
+            actor: Some(author.user_id),
+            partner_id: Some(line.partner_id),
+            title: format!("{} mentioned you on a commission line", author.label),
+            body: excerpt(body),
+            link: link(line),
+        },
+    )
+    .await?;
+    let mut recipients = posted.followers.clone();
+    if !internal {
+        recipients.extend(also_tell);
+    }
+    recipients.retain(|id| !posted.mentioned.contains(id));
+    recipients.sort();
+    recipients.dedup();
+    notify::publish(
+        conn,
+        Event {
+            kind: "thread.message",
+            recipients,
+            actor: Some(author.user_id),
+            partner_id: Some(line.partner_id),
+            title,
+            body: format!("{}: {}", author.label, excerpt(body)),
+            link: link(line),
+        },
+    )
+    .await?;
+    Ok(posted)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DisputeForm {
+    body: String,
+}
+
+/// `POST /commissions/lines/{id}/dispute`: the partner says what it thinks is wrong.
+pub async fn open(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<DisputeForm>,
+) -> AppResult<Response> {
+    let line = line_for(&state, &scope, &id).await?;
+    if scope.side() != Side::Partner || !may_write(&scope, &line) {
+        return Err(AppError::Forbidden);
+    }
+    if store::dispute_of(&state.db, &line)
+        .await?
+        .is_some_and(|d| d.status == "open")
+    {
+        return Ok(back_to(
+            &line,
+            "This line is already disputed; add what you know to its discussion.",
+        ));
+    }
+    let body = match threads::check_body(&form.body) {
+        Ok(body) => body.to_owned(),
+        Err(problem) => {
+            return Ok(back_to(
+                &line,
+                &format!("Say what you think is wrong with this line: {problem}"),
+            ));
+        }
+    };
+    let who = actor(&scope, &context);
+    let txn = state.db.begin().await?;
+    let dispute = store::open_dispute(&txn, &line, &who, now()).await?;
+    let finance = finance_people(&txn, &line).await?;
+    post_message(
+        &txn,
+        &line,
+        &participant(&scope, &who),
+        (&body, false),
+        finance,
+        format!(
+            "{} disputes a commission line of {}",
+            who.label,
+            money(line.amount_minor, &line.currency)
+        ),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "commission.line_disputed")
+            .on("commission_line", line.id)
+            .with(json!({ "dispute": dispute.id, "amount_minor": line.amount_minor })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &line,
+        "Your dispute is with finance, who answer here; you are told when they do.",
+    ))
+}
+
+/// `POST /commissions/lines/{id}/messages`: a reply in the line's discussion (or, for vendor
+/// staff, an internal note); the thread form is multipart with its CSRF token in the address.
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    request: Request,
+) -> AppResult<Response> {
+    let line = line_for(&state, &scope, &id).await?;
+    if !may_write(&scope, &line) {
+        return Err(AppError::Forbidden);
+    }
+    let upload = match files::read_upload(request).await {
+        Ok(upload) => upload,
+        Err(problem) => return Ok(back_to(&line, &problem)),
+    };
+    if upload.file.is_some() {
+        return Ok(back_to(
+            &line,
+            "Files cannot be attached to a commission line's discussion; nothing was posted.",
+        ));
+    }
+    let body = match threads::check_body(upload.field("body")) {
+        Ok(body) => body.to_owned(),
+        Err(problem) => return Ok(back_to(&line, &problem)),
+    };
+    let internal = upload.field("internal") == "yes";
+    if internal && !sees_internal(&scope) {
+        return Err(AppError::Forbidden);
+    }
+    let who = actor(&scope, &context);
+    let txn = state.db.begin().await?;
+    let posted = post_message(
+        &txn,
+        &line,
+        &participant(&scope, &who),
+        (&body, internal),
+        Vec::new(),
+        "New message on a commission line".to_owned(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Entry::by(
+            &scope,
+            &client,
+            if internal {
+                "commission.note_added"
+            } else {
+                "commission.message_posted"
+            },
+        )
+        .on("commission_line", line.id)
+        .with(json!({ "message": posted.message_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(&line, "Your message is in the discussion."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResolveForm {
+    resolution: String,
+    /// A signed amount in the line's currency, or empty for none.
+    adjustment: String,
+}
+
+/// An optional signed amount: `Ok(None)` when left empty.
+fn parse_adjustment(text: &str, currency: &str) -> Result<Option<i64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let currency = Currency::parse(currency).map_err(|e| e.to_string())?;
+    let amount = Money::parse(text.trim_start_matches('+'), currency)
+        .map_err(|e| format!("Adjustment: {e}"))?;
+    if amount.minor == 0 {
+        return Ok(None);
+    }
+    Ok(Some(amount.minor))
+}
+
+fn required_reason(text: &str, what: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > 2_000 {
+        Err(format!(
+            "Say {what} (up to 2,000 characters): the partner reads it beside the line."
+        ))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// `POST /commissions/lines/{id}/resolve`: finance closes the open dispute, with an
+/// adjustment line where the partner was right.
+pub async fn resolve(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ResolveForm>,
+) -> AppResult<Response> {
+    scope.require(Permission::SettlementsApprove)?;
+    let line = line_for(&state, &scope, &id).await?;
+    let Some(open) = store::dispute_of(&state.db, &line)
+        .await?
+        .filter(|d| d.status == "open")
+    else {
+        return Ok(back_to(&line, "This line has no open dispute."));
+    };
+    let resolution = match required_reason(&form.resolution, "how the dispute was resolved") {
+        Ok(text) => text,
+        Err(problem) => return Ok(back_to(&line, &problem)),
+    };
+    let adjustment = match parse_adjustment(&form.adjustment, &line.currency) {
+        Ok(amount) => amount,
+        Err(problem) => return Ok(back_to(&line, &problem)),
+    };
+    let who = actor(&scope, &context);
+    let at = now();
+    let txn = state.db.begin().await?;
+    let currency = Currency::parse(&line.currency).map_err(anyhow::Error::from)?;
+    let adjusted = match adjustment {
+        Some(amount) => Some(
+            store::add_finance_line(
+                &txn,
+                &line,
+                FinanceLine {
+                    kind: "adjustment",
+                    amount_minor: amount,
+                    reason: &resolution,
+                    explanation: format!(
+                        "Adjustment of {} after a dispute: {resolution}",
+                        signed(amount, currency)
+                    ),
+                },
+                &who,
+                at,
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    if !store::resolve_dispute(
+        &txn,
+        &open,
+        &resolution,
+        adjusted.as_ref().map(|l| l.id),
+        &who,
+        at,
+    )
+    .await?
+    {
+        return Ok(back_to(
+            &line,
+            "Someone resolved this dispute a moment ago.",
+        ));
+    }
+    let answer = match &adjusted {
+        Some(adjustment) => format!(
+            "Resolved: {resolution}\nAn adjustment of {} is on your next statement.",
+            signed(adjustment.amount_minor, currency)
+        ),
+        None => format!("Resolved: {resolution}"),
+    };
+    post_message(
+        &txn,
+        &line,
+        &participant(&scope, &who),
+        (&answer, false),
+        open.opened_by.into_iter().collect(),
+        "Your commission dispute was resolved".to_owned(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "commission.dispute_resolved")
+            .on("commission_line", line.id)
+            .with(json!({ "dispute": open.id, "adjustment_minor": adjustment })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(&line, "Dispute resolved; the partner is told."))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AdjustForm {
+    amount: String,
+    reason: String,
+}
+
+/// `POST /commissions/lines/{id}/adjust`: finance adds an amount to a line, with a reason.
+pub async fn adjust(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<AdjustForm>,
+) -> AppResult<Response> {
+    scope.require(Permission::SettlementsApprove)?;
+    let line = line_for(&state, &scope, &id).await?;
+    let amount = match parse_adjustment(&form.amount, &line.currency) {
+        Ok(Some(amount)) => amount,
+        Ok(None) => {
+            return Ok(back_to(
+                &line,
+                "Adjustment: give a non-zero amount, e.g. 25.00 or -12.50.",
+            ));
+        }
+        Err(problem) => return Ok(back_to(&line, &problem)),
+    };
+    let reason = match required_reason(&form.reason, "why you adjust this line") {
+        Ok(text) => text,
+        Err(problem) => return Ok(back_to(&line, &problem)),
+    };
+    let currency = Currency::parse(&line.currency).map_err(anyhow::Error::from)?;
+    let who = actor(&scope, &context);
+    let txn = state.db.begin().await?;
+    let written = store::add_finance_line(
+        &txn,
+        &line,
+        FinanceLine {
+            kind: "adjustment",
+            amount_minor: amount,
+            reason: &reason,
+            explanation: format!(
+                "Adjustment of {} by finance: {reason}",
+                signed(amount, currency)
+            ),
+        },
+        &who,
+        now(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "commission.line_adjusted")
+            .on("commission_line", written.id)
+            .with(json!({ "of": line.id, "amount_minor": amount, "reason": reason })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_notice(
+        &format!("/commissions/lines/{}", written.id),
+        "Adjustment written; it goes on the partner's next statement.",
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ExcludeForm {
+    reason: String,
+}
+
+/// `POST /commissions/lines/{id}/exclude`: finance takes an order line's commission back to
+/// zero for good; later accrual runs leave it there.
+pub async fn exclude(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ExcludeForm>,
+) -> AppResult<Response> {
+    scope.require(Permission::SettlementsApprove)?;
+    let line = line_for(&state, &scope, &id).await?;
+    if line.order_line_id.is_none() {
+        return Ok(back_to(
+            &line,
+            "Only commission earned on an order line can be excluded.",
+        ));
+    }
+    let reason = match required_reason(&form.reason, "why this line is excluded") {
+        Ok(text) => text,
+        Err(problem) => return Ok(back_to(&line, &problem)),
+    };
+    let history = store::lines_of_source(&state.db, &line).await?;
+    if history.iter().any(|l| l.kind == "exclusion") {
+        return Ok(back_to(&line, "This order line is already excluded."));
+    }
+    let net: i64 = history
+        .iter()
+        .filter(|l| COMPUTED_KINDS.contains(&l.kind.as_str()))
+        .map(|l| l.amount_minor)
+        .sum();
+    let currency = Currency::parse(&line.currency).map_err(anyhow::Error::from)?;
+    let who = actor(&scope, &context);
+    let txn = state.db.begin().await?;
+    let written = store::add_finance_line(
+        &txn,
+        &line,
+        FinanceLine {
+            kind: "exclusion",
+            amount_minor: -net,
+            reason: &reason,
+            explanation: format!(
+                "Excluded by finance: {reason}. Takes this order line's commission of {} back to zero.",
+                Money::new(net, currency)
+            ),
+        },
+        &who,
+        now(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "commission.line_excluded")
+            .on("commission_line", written.id)
+            .with(json!({ "of": line.id, "amount_minor": -net, "reason": reason })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_notice(
+        &format!("/commissions/lines/{}", written.id),
+        "Line excluded; later accrual runs leave it at zero.",
+    ))
+}
+
+struct DisputeRow {
+    line_id: Uuid,
+    partner: String,
+    amount: String,
+    explanation: String,
+    opened: String,
+    opened_by: String,
+    open: bool,
+    resolution: String,
+}
+
+#[derive(Template)]
+#[template(path = "commissions/disputes.html")]
+struct DisputesPage {
+    chrome: Chrome,
+    rows: Vec<DisputeRow>,
+    open_count: usize,
+}
+
+/// `GET /commissions/disputes`: finance's queue, open disputes first, oldest first.
+pub async fn queue(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+) -> AppResult<Response> {
+    scope.require(Permission::SettlementsApprove)?;
+    let disputes = store::disputes(&state.db, &scope).await?;
+    let partner_ids: Vec<Uuid> = disputes.iter().map(|d| d.partner_id).collect();
+    let names = orgs::names_of(&state.db, &partner_ids).await?;
+    let line_ids: Vec<Uuid> = disputes.iter().map(|d| d.line_id).collect();
+    let mut lines = store::lines_by_id(&state.db, &scope, &line_ids).await?;
+    let mut rows = Vec::with_capacity(disputes.len());
+    for dispute in disputes {
+        let Some(line) = lines.remove(&dispute.line_id) else {
+            continue;
+        };
+        rows.push(DisputeRow {
+            line_id: line.id,
+            partner: names.get(&dispute.partner_id).cloned().unwrap_or_default(),
+            amount: money(line.amount_minor, &line.currency),
+            explanation: line.explanation,
+            opened: format_date(dispute.opened_at),
+            opened_by: dispute.opened_label,
+            open: dispute.status == "open",
+            resolution: dispute.resolution.unwrap_or_default(),
+        });
+    }
+    render(&DisputesPage {
+        chrome: Chrome::new(&state.instance, &context),
+        open_count: rows.iter().filter(|r| r.open).count(),
+        rows,
+    })
+}
