@@ -10,6 +10,7 @@
 
 pub mod accrual;
 mod disputes;
+mod downloads;
 pub mod entity;
 pub mod model;
 mod pages;
@@ -38,6 +39,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/commissions/run/apply", post(pages::run_apply))
         .route("/commissions/statements/{id}", get(pages::statement))
+        .route(
+            "/commissions/statements/{id}/download/{format}",
+            get(downloads::download),
+        )
         .route("/commissions/statements/{id}/approve", post(pages::approve))
         .route("/commissions/statements/{id}/pay", post(pages::pay))
         .route("/commissions/disputes", get(disputes::queue))

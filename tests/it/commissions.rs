@@ -272,6 +272,32 @@ on_both_databases! {
         assert!(page.contains("Status: Approved → Paid"));
         let list = kessler.get("/commissions").await.text().await.unwrap();
         assert!(list.contains(&prepared.number));
+        // Downloads: a readable PDF and a table that adds up, each audited.
+        let pdf = kessler.get(&format!("{path}/download/pdf")).await;
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        let bytes = pdf.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"%PDF-1.4"));
+        assert!(bytes.windows(order.number.len()).any(|w| w == order.number.as_bytes()), "the PDF lists the order");
+        let csv = kessler.get(&format!("{path}/download/csv")).await.text().await.unwrap();
+        let amounts: i64 = csv
+            .lines()
+            .skip(1)
+            .map(|row| {
+                let cells: Vec<&str> = row.rsplitn(3, ',').collect();
+                let euros = cells[1].replace('.', "");
+                euros.parse::<i64>().unwrap()
+            })
+            .sum();
+        assert_eq!(amounts, settled.lines_minor, "the CSV's commission column adds up to the statement");
+        assert_eq!(kessler.get(&format!("{path}/download/xlsx")).await.status(), 200);
+        assert_eq!(kessler.get(&format!("{path}/download/doc")).await.status(), 404);
+        let audited = portico::audit::Entity::find()
+            .filter(portico::audit::Column::Action.eq("commission.statement_downloaded"))
+            .count(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(audited, 3);
         // Another partner's finance person learns nothing of it.
         let outsider = app.signed_in(OUTSIDER).await;
         assert_eq!(outsider.get(&path).await.status(), 404);

@@ -363,6 +363,11 @@ const ROUTES: &[RouteCase] = &[
         Access::Requires(Permission::CommissionsRead),
     ),
     route(
+        "GET",
+        "/commissions/statements/{id}/download/{format}",
+        Access::Requires(Permission::CommissionsRead),
+    ),
+    route(
         "POST",
         "/commissions/statements/{id}/approve",
         Access::Requires(Permission::SettlementsApprove),
