@@ -85,7 +85,8 @@ pub async fn prepare(
         match crate::scale::grow(&db, &password_hash).await {
             Ok(grown) => println!(
                 "Built {} more partners, {} users and {} orders in {:.0} s; their people sign in \
-                 as admin@p0001.example … user9@p1983.example.",
+                 as admin@p0001.example … user9@p1983.example. Accrue their commissions with \
+                 `portico commissions settle` (same database).",
                 grown.partners, grown.users, grown.orders, grown.seconds
             ),
             Err(error) => result = Err(error),

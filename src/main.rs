@@ -38,6 +38,11 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Commission tools.
+    Commissions {
+        #[command(subcommand)]
+        command: CommissionsCommand,
+    },
     /// Create a fresh demo program (in its own SQLite file unless PORTICO_DATABASE_URL is set),
     /// then serve it.
     Demo {
@@ -51,6 +56,18 @@ enum Command {
 enum AuditCommand {
     /// Walk the hash chain and name the first row that was altered or removed.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum CommissionsCommand {
+    /// Accrue every complete settlement period of every plan and prepare its statements,
+    /// without a preview (what a scheduled run does); running it again writes only what
+    /// changed since.
+    Settle {
+        /// Settle periods that ended before the one containing this day (default: today).
+        #[arg(long)]
+        through: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,7 +102,8 @@ fn main() -> ExitCode {
         | Command::Worker
         | Command::Migrate
         | Command::Audit { .. }
-        | Command::Admin { .. } => DATABASE_FILE,
+        | Command::Admin { .. }
+        | Command::Commissions { .. } => DATABASE_FILE,
     };
     let config = match cli.settings.check(database_file) {
         Ok(config) => config,
@@ -177,6 +195,34 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await?;
             println!("Invitation for {email} (administrator), valid for 7 days:\n{link}");
+            Ok(())
+        }
+        Command::Commissions {
+            command: CommissionsCommand::Settle { through },
+        } => {
+            let through = match through {
+                Some(text) => portico::platform::time::parse_day(&text).ok_or_else(|| {
+                    anyhow::anyhow!("--through {text:?} is not a day such as 2026-11-01")
+                })?,
+                None => portico::platform::time::now().date(),
+            };
+            let db = db::connect(&config.database).await?;
+            db::migrate(&db).await?;
+            let actor = portico::commissions::store::Actor {
+                user_id: None,
+                label: "Commission run (command line)".to_owned(),
+            };
+            let report = portico::commissions::settle_all(&db, through, &actor).await;
+            db.close().await?;
+            let report = report?;
+            println!(
+                "settled {} periods in {:.1} s: {} commission lines written, {} statements prepared, {} updated",
+                report.periods,
+                report.seconds,
+                report.lines_written,
+                report.statements_created,
+                report.statements_updated
+            );
             Ok(())
         }
         Command::Demo { scale } => {

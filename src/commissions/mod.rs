@@ -103,3 +103,51 @@ pub fn periods_between(plan: &Plan, from: Date, until: Date) -> Vec<Period> {
     }
     periods
 }
+
+/// What settling every plan did.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct SettleReport {
+    pub periods: usize,
+    pub lines_written: usize,
+    pub statements_created: usize,
+    pub statements_updated: usize,
+    pub seconds: f64,
+}
+
+/// Accrues and prepares statements for every complete period of every plan, from its first
+/// rule up to the period containing `through`: what a scheduled run (or an operator catching
+/// up) does. Running it again writes only what changed since.
+pub async fn settle_all(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    through: Date,
+    actor: &Actor,
+) -> anyhow::Result<SettleReport> {
+    use sea_orm::{EntityTrait, QueryOrder};
+    let started = std::time::Instant::now();
+    let mut report = SettleReport::default();
+    for row in entity::plan::Entity::find()
+        .order_by_asc(entity::plan::Column::Name)
+        .all(db)
+        .await?
+    {
+        let plan = Plan::from_row(row)?;
+        let Some(first) = accrual::rule_versions(db, plan.row.id)
+            .await?
+            .iter()
+            .map(|v| v.from)
+            .min()
+        else {
+            continue;
+        };
+        for period in periods_between(&plan, first, through) {
+            let settled =
+                settle_period(db, &plan, period, actor, crate::platform::time::now()).await?;
+            report.periods += 1;
+            report.lines_written += settled.lines_written;
+            report.statements_created += settled.statements.created;
+            report.statements_updated += settled.statements.updated;
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}

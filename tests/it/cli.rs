@@ -93,3 +93,25 @@ fn audit_verify_reports_an_intact_chain_and_fails_on_a_broken_one() {
         "portico: audit log broken: audit rows 1 to 2 were removed from the end of the log (0 rows verified before it)\n"
     );
 }
+
+#[test]
+fn commissions_settle_refuses_a_wrong_day_and_settles_an_empty_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = portico()
+        .args(["commissions", "settle", "--through", "last tuesday"])
+        .env("PORTICO_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "portico: --through \"last tuesday\" is not a day such as 2026-11-01\n"
+    );
+    let output = portico()
+        .args(["commissions", "settle"])
+        .env("PORTICO_DATA_DIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("settled 0 periods"));
+}
