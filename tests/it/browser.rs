@@ -409,3 +409,154 @@ async fn a_partner_answers_on_a_blocked_order_and_the_vendor_reads_it() {
     );
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_partner_disputes_a_commission_line_and_finance_answers() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap()
+        .with_demo_program()
+        .await;
+    let driver = &browser.driver;
+    sign_in(
+        driver,
+        &app,
+        "anna.kessler@kessler-it.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+
+    // From the statements, the oldest one; from it, a line with the sentence that explains it.
+    click(driver, By::LinkText("Commissions")).await;
+    wait_for_path(driver, "/commissions").await;
+    assert!(
+        text_of(driver, By::Css("main"))
+            .await
+            .contains("Earnings to date")
+    );
+    let statements = driver
+        .find_all(By::Css("tbody th a[href^='/commissions/statements/']"))
+        .await
+        .unwrap();
+    let oldest = statements.last().expect("Kessler IT has statements");
+    let number = oldest.text().await.unwrap();
+    oldest.click().await.unwrap();
+    wait_for_address(driver, "a statement", |path, _| {
+        path.starts_with("/commissions/statements/")
+    })
+    .await;
+    assert_eq!(
+        text_of(driver, By::Tag("h1")).await,
+        format!("Statement {number}")
+    );
+    let lines = text_of(driver, By::Css("section[aria-labelledby='lines-heading']")).await;
+    assert!(lines.contains("Order ORD-"), "{lines}");
+    click(driver, By::Css("a[href^='/commissions/lines/']")).await;
+    wait_for_address(driver, "a commission line", |path, _| {
+        path.starts_with("/commissions/lines/")
+    })
+    .await;
+    let line_path = driver.current_url().await.unwrap().path().to_owned();
+    let calculation = text_of(driver, By::Css(".explanation")).await;
+    assert!(calculation.contains(" under '"), "{calculation}");
+
+    type_into(
+        driver,
+        By::Id("dispute-body"),
+        "Our Gold upgrade was in January; this line uses the old rate.",
+    )
+    .await;
+    click(driver, By::Css("form[action$='/dispute'] button")).await;
+    wait_for_address(driver, "the line after disputing", |_, query| {
+        query.contains("done=")
+    })
+    .await;
+    assert!(
+        text_of(driver, By::Css(".flash"))
+            .await
+            .starts_with("Your dispute is with finance")
+    );
+    assert!(
+        text_of(driver, By::Id("dispute-heading"))
+            .await
+            .contains("Disputed")
+    );
+    sign_out(driver).await;
+
+    // Finance find it in the queue, answer and resolve it with an adjustment.
+    sign_in(
+        driver,
+        &app,
+        "tom.becker@northwind.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    driver.goto(app.url("/commissions/disputes")).await.unwrap();
+    let queue = text_of(driver, By::Css("main")).await;
+    assert!(queue.contains("Kessler IT Solutions"), "{queue}");
+    driver
+        .goto(app.url(&format!("{line_path}#discussion")))
+        .await
+        .unwrap();
+    let discussion = text_of(driver, By::Id("discussion")).await;
+    assert!(
+        discussion.contains("Our Gold upgrade was in January"),
+        "{discussion}"
+    );
+    type_into(
+        driver,
+        By::Id("message-body"),
+        "Checked: the upgrade was approved on 9 January. We will adjust the line.",
+    )
+    .await;
+    click(driver, By::Css(".thread-form button[type='submit']")).await;
+    wait_for_address(driver, "the line after answering", |_, query| {
+        query.contains("done=")
+    })
+    .await;
+    type_into(
+        driver,
+        By::Id("resolution"),
+        "Gold rate applied from 9 January.",
+    )
+    .await;
+    type_into(driver, By::Id("adjustment"), "14.20").await;
+    click(driver, By::Css("form[action$='/resolve'] button")).await;
+    wait_for_address(driver, "the line after resolving", |_, query| {
+        query.contains("done=")
+    })
+    .await;
+    sign_out(driver).await;
+
+    // The partner sees who answered, what was decided, and the adjustment to come.
+    sign_in(
+        driver,
+        &app,
+        "anna.kessler@kessler-it.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    driver.goto(app.url(&line_path)).await.unwrap();
+    assert!(
+        text_of(driver, By::Id("dispute-heading"))
+            .await
+            .contains("Dispute resolved")
+    );
+    let discussion = text_of(driver, By::Id("discussion")).await;
+    assert!(
+        discussion.contains("Tom Becker (Northwind Networks)"),
+        "{discussion}"
+    );
+    assert!(
+        discussion.contains("We will adjust the line."),
+        "{discussion}"
+    );
+    assert!(
+        discussion.contains("An adjustment of +EUR 14.20"),
+        "{discussion}"
+    );
+    browser.quit().await;
+}
