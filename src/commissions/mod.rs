@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/commissions/statements/{id}/approve", post(pages::approve))
         .route("/commissions/statements/{id}/pay", post(pages::pay))
+        .route("/commissions/statements/{id}/correct", post(pages::correct))
         .route("/commissions/disputes", get(disputes::queue))
         .route(
             "/commissions/plans/{id}/rules/new",

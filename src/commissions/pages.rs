@@ -176,6 +176,8 @@ struct LineView {
     base: String,
     amount: String,
     earned: String,
+    /// Written since the revision this statement corrects: what the correction changed.
+    new_here: bool,
 }
 
 struct OrderGroup {
@@ -208,6 +210,10 @@ struct StatementPage {
     prepared_by_viewer: bool,
     can_pay: bool,
     can_open_orders: bool,
+    can_correct: bool,
+    /// The revision this one corrects, and the one that corrects it.
+    corrects: Option<(Uuid, String)>,
+    corrected_by: Option<(Uuid, String)>,
 }
 
 fn kind_label(kind: &str) -> &'static str {
@@ -229,6 +235,7 @@ fn line_view(line: &CommissionLine) -> LineView {
         base: money(line.base_minor, &line.currency),
         amount: money(line.amount_minor, &line.currency),
         earned: day(line.earned_on),
+        new_here: false,
     }
 }
 
@@ -265,7 +272,14 @@ async fn group_by_order(
                 lines.iter().map(|l| l.amount_minor).sum(),
                 &statement.currency,
             ),
-            lines: lines.into_iter().map(line_view).collect(),
+            lines: lines
+                .into_iter()
+                .map(|line| LineView {
+                    new_here: statement.supersedes_id.is_some()
+                        && line.statement_id == Some(statement.id),
+                    ..line_view(line)
+                })
+                .collect(),
             title: if order_id.is_some() {
                 format!("Order {title}")
             } else {
@@ -342,8 +356,80 @@ pub async fn statement(
         prepared_by_viewer: statement.prepared_by == Some(scope.user_id),
         can_pay: status == StatementStatus::Approved && scope.can(Permission::PayoutsManage),
         can_open_orders: scope.can(Permission::OrdersRead),
+        can_correct: matches!(status, StatementStatus::Approved | StatementStatus::Paid)
+            && scope.can(Permission::SettlementsApprove),
+        corrects: store::superseded(&state.db, &statement)
+            .await?
+            .into_iter()
+            .next()
+            .map(|s| (s.id, s.number)),
+        corrected_by: store::superseded_by(&state.db, &statement)
+            .await?
+            .map(|s| (s.id, s.number)),
         statement,
     })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CorrectForm {
+    reason: String,
+}
+
+/// `POST /commissions/statements/{id}/correct`: an approved or paid statement is superseded by
+/// a new revision with the lines written since; it goes through approval again.
+pub async fn correct(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<CorrectForm>,
+) -> AppResult<Response> {
+    scope.require(Permission::SettlementsApprove)?;
+    let statement = store::find_statement(&state.db, &scope, parse_id(&id)?).await?;
+    if !matches!(
+        StatementStatus::parse(&statement.status),
+        Some(StatementStatus::Approved | StatementStatus::Paid)
+    ) {
+        return Ok(back_to(
+            &statement,
+            "Only an approved or paid statement is corrected; a pending one takes new lines itself.",
+        ));
+    }
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 2_000 {
+        return Ok(back_to(
+            &statement,
+            "Say why the statement is corrected: the partner reads it on both revisions.",
+        ));
+    }
+    let txn = state.db.begin().await?;
+    let Some(revision) =
+        store::correct_statement(&txn, &statement, reason, &actor(&scope, &context), now()).await?
+    else {
+        return Ok(back_to(
+            &statement,
+            "Someone changed this statement while you were looking at it; check it again.",
+        ));
+    };
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "commission.statement_corrected")
+            .on("commission_statement", &statement.number)
+            .with(json!({ "revision": revision.number, "reason": reason, "payout_minor": revision.payout_minor })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(back_to(
+        &revision,
+        &format!(
+            "{} corrects {}; it pays {} more once someone else in finance approves it.",
+            revision.number,
+            statement.number,
+            money(revision.payout_minor, &revision.currency)
+        ),
+    ))
 }
 
 fn back_to(statement: &Settlement, message: &str) -> Response {

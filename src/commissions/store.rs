@@ -173,18 +173,141 @@ pub async fn find_statement(db: &Db, scope: &Scope, id: Uuid) -> Result<Settleme
         .ok_or(AppError::NotFound)
 }
 
-/// A statement's lines, by order then date.
+/// The revisions a statement corrects, newest first (the statement itself not included).
+pub async fn superseded(db: &Db, statement: &Settlement) -> Result<Vec<Settlement>, DbErr> {
+    let mut chain = Vec::new();
+    let mut next = statement.supersedes_id;
+    while let Some(id) = next {
+        let Some(earlier) = statement::Entity::find_by_id(id)
+            .filter(statement::Column::PartnerId.eq(statement.partner_id))
+            .one(db)
+            .await?
+        else {
+            break;
+        };
+        next = earlier.supersedes_id;
+        chain.push(earlier);
+    }
+    Ok(chain)
+}
+
+/// The statement that corrects this one, if any.
+pub async fn superseded_by(db: &Db, statement: &Settlement) -> Result<Option<Settlement>, DbErr> {
+    statement::Entity::find()
+        .filter(statement::Column::PartnerId.eq(statement.partner_id))
+        .filter(statement::Column::SupersedesId.eq(statement.id))
+        .one(db)
+        .await
+}
+
+/// A statement's lines, by date: its own and those of the revisions it corrects.
 pub async fn statement_lines(
     db: &Db,
     statement: &Settlement,
 ) -> Result<Vec<CommissionLine>, DbErr> {
+    let mut ids = vec![statement.id];
+    ids.extend(superseded(db, statement).await?.iter().map(|s| s.id));
     line::Entity::find()
         .filter(line::Column::PartnerId.eq(statement.partner_id))
-        .filter(line::Column::StatementId.eq(statement.id))
+        .filter(line::Column::StatementId.is_in(ids))
         .order_by_asc(line::Column::EarnedOn)
         .order_by_asc(line::Column::CalculatedAt)
         .all(db)
         .await
+}
+
+/// Supersedes an approved or paid statement with a new revision that keeps its lines, takes
+/// the lines written since for its period, and pays only what the earlier one did not. False
+/// when someone changed the statement since it was read.
+pub async fn correct_statement(
+    conn: &impl ConnectionTrait,
+    earlier: &Settlement,
+    reason: &str,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<Option<Settlement>, DbErr> {
+    if !transition(
+        conn,
+        earlier,
+        StatementStatus::Corrected,
+        statement::ActiveModel {
+            ..Default::default()
+        },
+        actor,
+        at,
+        Some(reason.to_owned()),
+    )
+    .await?
+    {
+        return Ok(None);
+    }
+    let paid_before = earlier.paid_before_minor
+        + if earlier.status == StatementStatus::Paid.key() {
+            earlier.payout_minor
+        } else {
+            0
+        };
+    let number = numbers::next(conn, "statement", FIRST_STATEMENT_NUMBER).await?;
+    let revision = statement::ActiveModel {
+        id: Set(ids::new_id()),
+        number: Set(format!("STM-{number}")),
+        revision: Set(earlier.revision + 1),
+        status: Set(StatementStatus::Pending.key().to_owned()),
+        paid_before_minor: Set(paid_before),
+        prepared_by: Set(actor.user_id),
+        prepared_label: Set(actor.label.clone()),
+        approved_by: Set(None),
+        approved_label: Set(None),
+        approved_at: Set(None),
+        paid_on: Set(None),
+        payout_reference: Set(None),
+        supersedes_id: Set(Some(earlier.id)),
+        created_at: Set(at),
+        updated_at: Set(at),
+        ..statement::ActiveModel::from(earlier.clone())
+    }
+    .insert(conn)
+    .await?;
+    let added: i64 = line::Entity::find()
+        .filter(line::Column::PlanId.eq(earlier.plan_id))
+        .filter(line::Column::PartnerId.eq(earlier.partner_id))
+        .filter(line::Column::StatementId.is_null())
+        .filter(line::Column::EarnedOn.lte(earlier.period_end))
+        .all(conn)
+        .await?
+        .iter()
+        .map(|l| l.amount_minor)
+        .sum();
+    line::Entity::update_many()
+        .col_expr(line::Column::StatementId, revision.id.into())
+        .filter(line::Column::PlanId.eq(earlier.plan_id))
+        .filter(line::Column::PartnerId.eq(earlier.partner_id))
+        .filter(line::Column::StatementId.is_null())
+        .filter(line::Column::EarnedOn.lte(earlier.period_end))
+        .exec(conn)
+        .await?;
+    let lines_minor = earlier.lines_minor + added;
+    let total = revision.opening_minor + lines_minor;
+    let revision = statement::ActiveModel {
+        id: Set(revision.id),
+        lines_minor: Set(lines_minor),
+        total_minor: Set(total),
+        payout_minor: Set(total.max(0) - paid_before),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    record_event(
+        conn,
+        &revision,
+        actor,
+        at,
+        "prepared",
+        (None, Some(StatementStatus::Pending.key())),
+        Some(format!("Corrects {}: {reason}", earlier.number)),
+    )
+    .await?;
+    Ok(Some(revision))
 }
 
 pub async fn find_line(db: &Db, scope: &Scope, id: Uuid) -> Result<CommissionLine, AppError> {

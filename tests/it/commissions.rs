@@ -298,6 +298,43 @@ on_both_databases! {
             .await
             .unwrap();
         assert_eq!(audited, 3);
+
+        // A paid statement is corrected by a new revision that pays only the difference.
+        let some_line = line::Entity::find()
+            .filter(line::Column::StatementId.eq(prepared.id))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        let adjusted = finance
+            .post_form(&format!("/commissions/lines/{}/adjust", some_line.id), &[("amount", "12.00"), ("reason", "Missed freight rebate")])
+            .await;
+        assert_eq!(adjusted.status(), 303);
+        let page = follow(&finance, finance.post_form(&format!("{path}/correct"), &[("reason", "")]).await).await;
+        assert!(page.contains("Say why the statement is corrected"));
+        let corrected = finance.post_form(&format!("{path}/correct"), &[("reason", "Freight rebate was missed")]).await;
+        let revision_path = corrected.headers()["location"].to_str().unwrap().split('?').next().unwrap().to_owned();
+        assert_ne!(revision_path, path);
+        let earlier = statement::Entity::find_by_id(prepared.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(earlier.status, "corrected");
+        let revision = statement::Entity::find()
+            .filter(statement::Column::SupersedesId.eq(prepared.id))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(revision.revision, 2);
+        assert_eq!(revision.status, "pending");
+        assert_eq!(revision.lines_minor, settled.lines_minor + 1_200);
+        assert_eq!(revision.paid_before_minor, settled.payout_minor);
+        assert_eq!(revision.payout_minor, 1_200, "only the difference is paid");
+        let page = kessler.get(&revision_path).await.text().await.unwrap();
+        assert!(page.contains("This revision corrects"));
+        assert!(page.contains("new in this correction"));
+        assert!(page.contains("Missed freight rebate"));
+        let page = kessler.get(&path).await.text().await.unwrap();
+        assert!(page.contains("Corrected by"));
+        assert!(page.contains(&revision.number));
         // Another partner's finance person learns nothing of it.
         let outsider = app.signed_in(OUTSIDER).await;
         assert_eq!(outsider.get(&path).await.status(), 404);

@@ -374,6 +374,11 @@ const ROUTES: &[RouteCase] = &[
     ),
     route(
         "POST",
+        "/commissions/statements/{id}/correct",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
         "/commissions/statements/{id}/pay",
         Access::Requires(Permission::PayoutsManage),
     ),
