@@ -28,7 +28,7 @@ use crate::orders::model::{OrderStatus, money};
 use crate::orgs::entity::organization;
 use crate::platform::ids;
 use crate::platform::money::Currency;
-use crate::platform::time::format_date;
+use crate::platform::time::{format_day, start_of_day};
 
 /// Kinds of line accrual writes and counts when it compares; adjustments are finance's own
 /// and stand apart.
@@ -209,10 +209,6 @@ struct OrderIdRow {
     order_id: Uuid,
 }
 
-fn start_of(day: Date) -> OffsetDateTime {
-    day.midnight().assume_utc()
-}
-
 /// Orders that reached any of `statuses` within the period.
 async fn orders_qualifying_in(
     conn: &impl ConnectionTrait,
@@ -222,8 +218,8 @@ async fn orders_qualifying_in(
     let backend = conn.get_database_backend();
     let placeholders: Vec<String> = (0..statuses.len()).map(|i| format!("${}", i + 3)).collect();
     let mut values: Vec<Value> = vec![
-        Value::from(start_of(period.start)),
-        Value::from(start_of(period.end.next_day().unwrap_or(period.end))),
+        Value::from(start_of_day(period.start)),
+        Value::from(start_of_day(period.end.next_day().unwrap_or(period.end))),
     ];
     values.extend(statuses.iter().map(|s| Value::from(*s)));
     let sql = format!(
@@ -535,7 +531,7 @@ pub async fn plan_run(
                     money(old, plan.currency.code()),
                     candidate.order_number,
                     status.label().to_lowercase(),
-                    format_date(start_of(day))
+                    format_day(day)
                 ),
             ),
             (Some((version, day, computed)), None) => {

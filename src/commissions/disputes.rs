@@ -14,6 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::accrual::{COMPUTED_KINDS, signed};
+use super::pages::actor;
 use super::store::{self, Actor, CommissionLine, FinanceLine};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -107,27 +108,12 @@ fn back_to(line: &CommissionLine, message: &str) -> Response {
     redirect_with_notice(&link(line), message)
 }
 
-fn actor(scope: &Scope, context: &PageContext) -> Actor {
-    Actor {
-        user_id: Some(scope.user_id),
-        label: context.person_label(&scope.email),
-    }
-}
-
 fn participant(scope: &Scope, actor: &Actor) -> Participant {
     Participant {
         user_id: scope.user_id,
         label: actor.label.clone(),
         side: scope.side(),
     }
-}
-
-fn excerpt(body: &str) -> String {
-    let mut text: String = body.chars().take(200).collect();
-    if body.chars().count() > 200 {
-        text.push('…');
-    }
-    text
 }
 
 async fn line_for(state: &AppState, scope: &Scope, id: &str) -> AppResult<CommissionLine> {
@@ -168,7 +154,7 @@ async fn post_message(
             actor: Some(author.user_id),
             partner_id: Some(line.partner_id),
             title: format!("{} mentioned you on a commission line", author.label),
-            body: excerpt(body),
+            body: threads::excerpt(body),
             link: link(line),
         },
     )
@@ -188,7 +174,7 @@ async fn post_message(
             actor: Some(author.user_id),
             partner_id: Some(line.partner_id),
             title,
-            body: format!("{}: {}", author.label, excerpt(body)),
+            body: format!("{}: {}", author.label, threads::excerpt(body)),
             link: link(line),
         },
     )
@@ -349,7 +335,7 @@ fn parse_adjustment(text: &str, currency: &str) -> Result<Option<i64>, String> {
     Ok(Some(amount.minor))
 }
 
-fn required_reason(text: &str, what: &str) -> Result<String, String> {
+pub(super) fn required_reason(text: &str, what: &str) -> Result<String, String> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 2_000 {
         Err(format!(

@@ -22,11 +22,7 @@ use crate::platform::export::{self, Cell, ExportFormat, Sheet};
 use crate::platform::money::{Currency, Money};
 use crate::platform::pdf::{Align, Column, Document};
 use crate::platform::scope::Scope;
-use crate::platform::time::format_date;
-
-fn day(date: time::Date) -> String {
-    format_date(date.midnight().assume_utc())
-}
+use crate::platform::time::format_day;
 
 /// A line with its order number, as both formats list it.
 struct Row<'a> {
@@ -86,7 +82,7 @@ fn pdf(statement: &Settlement, partner: &str, plan: &str, rows: &[Row<'_>]) -> V
         ("Lines", money(statement.lines_minor, currency)),
         ("Total", money(statement.total_minor, currency)),
         ("Payout", money(statement.payout_minor, currency)),
-        ("Payout expected", day(statement.expected_payout_on)),
+        ("Payout expected", format_day(statement.expected_payout_on)),
         (
             "Approved by",
             statement
@@ -97,7 +93,9 @@ fn pdf(statement: &Settlement, partner: &str, plan: &str, rows: &[Row<'_>]) -> V
         (
             "Paid",
             match (&statement.paid_on, &statement.payout_reference) {
-                (Some(on), Some(reference)) => format!("{} · reference {reference}", day(*on)),
+                (Some(on), Some(reference)) => {
+                    format!("{} · reference {reference}", format_day(*on))
+                }
                 _ => "not yet".to_owned(),
             },
         ),
@@ -136,7 +134,7 @@ fn pdf(statement: &Settlement, partner: &str, plan: &str, rows: &[Row<'_>]) -> V
                     }
                     _ => row.line.explanation.clone(),
                 },
-                day(row.line.earned_on),
+                format_day(row.line.earned_on),
                 money(row.line.amount_minor, currency),
             ]
         })

@@ -11,7 +11,6 @@ use axum::response::Response;
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
-use time::Date;
 use uuid::Uuid;
 
 use super::accrual::{self, Plan, RunPlan, signed};
@@ -27,20 +26,16 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::money::Currency;
 use crate::platform::scope::{Partners, Permission, Scope, Side};
 use crate::platform::threads::MessageView;
-use crate::platform::time::{format_date, now, parse_day};
+use crate::platform::time::{format_date, format_day, now, parse_day};
 use crate::platform::web::{
     Chrome, Notice, PageContext, TimelineEntry, redirect_with_notice, render,
 };
-
-fn day(date: Date) -> String {
-    format_date(date.midnight().assume_utc())
-}
 
 fn parse_id(text: &str) -> AppResult<Uuid> {
     Uuid::parse_str(text).map_err(|_| AppError::NotFound)
 }
 
-fn actor(scope: &Scope, context: &PageContext) -> Actor {
+pub(super) fn actor(scope: &Scope, context: &PageContext) -> Actor {
     Actor {
         user_id: Some(scope.user_id),
         label: context.person_label(&scope.email),
@@ -149,7 +144,7 @@ pub async fn statements(
                 total: money(s.total_minor, &s.currency),
                 payout: money(s.payout_minor, &s.currency),
                 status: StatementStatus::parse(&s.status).unwrap_or(StatementStatus::Pending),
-                expected: day(s.expected_payout_on),
+                expected: format_day(s.expected_payout_on),
                 number: s.number,
             })
             .collect(),
@@ -234,7 +229,7 @@ fn line_view(line: &CommissionLine) -> LineView {
         explanation: line.explanation.clone(),
         base: money(line.base_minor, &line.currency),
         amount: money(line.amount_minor, &line.currency),
-        earned: day(line.earned_on),
+        earned: format_day(line.earned_on),
         new_here: false,
     }
 }
@@ -346,8 +341,8 @@ pub async fn statement(
         total: money(statement.total_minor, &currency),
         paid_before: money(statement.paid_before_minor, &currency),
         payout: money(statement.payout_minor, &currency),
-        expected: day(statement.expected_payout_on),
-        paid_on: statement.paid_on.map(day).unwrap_or_default(),
+        expected: format_day(statement.expected_payout_on),
+        paid_on: statement.paid_on.map(format_day).unwrap_or_default(),
         groups,
         timeline,
         flash: notice.done,
@@ -397,13 +392,11 @@ pub async fn correct(
             "Only an approved or paid statement is corrected; a pending one takes new lines itself.",
         ));
     }
-    let reason = form.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2_000 {
-        return Ok(back_to(
-            &statement,
-            "Say why the statement is corrected: the partner reads it on both revisions.",
-        ));
-    }
+    let reason = match disputes::required_reason(&form.reason, "why the statement is corrected") {
+        Ok(reason) => reason,
+        Err(problem) => return Ok(back_to(&statement, &problem)),
+    };
+    let reason = reason.as_str();
     let txn = state.db.begin().await?;
     let Some(revision) =
         store::correct_statement(&txn, &statement, reason, &actor(&scope, &context), now()).await?
@@ -485,7 +478,7 @@ pub async fn approve(
         &format!(
             "Statement {} approved; the partner sees it as approved, payout expected {}.",
             statement.number,
-            day(statement.expected_payout_on)
+            format_day(statement.expected_payout_on)
         ),
     ))
 }
@@ -555,6 +548,7 @@ pub async fn pay(
 struct RuleView {
     /// Where finance adds the next version, on the latest version only.
     new_version_href: Option<String>,
+    precedence: i32,
     title: String,
     applies_to: String,
     pays: String,
@@ -652,6 +646,7 @@ fn rule_view(
     };
     RuleView {
         new_version_href: None,
+        precedence: rule.precedence,
         title: format!("{} v{}", rule.name, version.version),
         applies_to: conditions.describe(),
         pays: pays(version, currency),
@@ -664,10 +659,10 @@ fn rule_view(
         effective: match version.effective_to {
             Some(to) => format!(
                 "from {} until {}",
-                day(version.effective_from),
-                day(to.previous_day().unwrap_or(to))
+                format_day(version.effective_from),
+                format_day(to.previous_day().unwrap_or(to))
             ),
-            None => format!("from {}", day(version.effective_from)),
+            None => format!("from {}", format_day(version.effective_from)),
         },
         cap: version
             .cap_minor
@@ -721,7 +716,7 @@ pub async fn line(
         base: money(line.base_minor, &line.currency),
         amount: money(line.amount_minor, &line.currency),
         rate: line.rate_bp.map(percent).unwrap_or_default(),
-        earned: day(line.earned_on),
+        earned: format_day(line.earned_on),
         calculated: format_date(line.calculated_at),
         net: money(history.iter().map(|l| l.amount_minor).sum(), &line.currency),
         history: history.iter().map(line_view).collect(),

@@ -23,6 +23,7 @@ use crate::orders::store::{Author, change_status};
 use crate::platform::ids;
 use crate::platform::scope::{Permission, Side};
 use crate::platform::threads;
+use crate::platform::time::start_of_day;
 
 /// A rule version as the demo writes it.
 struct DemoRule {
@@ -205,17 +206,13 @@ async fn add_plan(
                 }),
                 created_by: Set(author.user_id),
                 created_label: Set(author.label.clone()),
-                created_at: Set(start_of(from) - Duration::days(10)),
+                created_at: Set(start_of_day(from) - Duration::days(10)),
             }
             .insert(conn)
             .await?;
         }
     }
     Ok(Plan::from_row(saved)?)
-}
-
-fn start_of(day: Date) -> OffsetDateTime {
-    day.midnight().assume_utc()
 }
 
 /// Finance people of the demo: one approves, the other records payouts.
@@ -288,13 +285,13 @@ pub async fn seed_commissions(
             continue;
         };
         for period in earlier {
-            let at = start_of(period.end) + Duration::days(3);
+            let at = start_of_day(period.end) + Duration::days(3);
             super::settle_period(db, plan, *period, &runner, at).await?;
         }
         if plan.row.id == resale.row.id {
             return_some_orders(db, plan, *last, operations).await?;
         }
-        let at = (start_of(last.end) + Duration::days(3)).min(now);
+        let at = (start_of_day(last.end) + Duration::days(3)).min(now);
         super::settle_period(db, plan, *last, &runner, at).await?;
         approve_and_pay(db, plan, finance, now).await?;
     }
@@ -482,7 +479,7 @@ async fn return_some_orders(
         if order.status != OrderStatus::Paid.key() {
             continue;
         }
-        let at = start_of(last.start) + Duration::days(4 + returned.len() as i64 * 6);
+        let at = start_of_day(last.start) + Duration::days(4 + returned.len() as i64 * 6);
         change_status(
             db,
             &order,
@@ -512,7 +509,7 @@ async fn approve_and_pay(
         .await?;
     let latest = statements.iter().map(|s| s.period_start).max();
     for (index, settlement) in statements.iter().enumerate() {
-        let approve_on = start_of(settlement.period_end) + Duration::days(8);
+        let approve_on = start_of_day(settlement.period_end) + Duration::days(8);
         if settlement.status != StatementStatus::Pending.key()
             || Some(settlement.period_start) == latest
             || approve_on > now
@@ -522,7 +519,7 @@ async fn approve_and_pay(
         if !store::approve(db, settlement, &finance.approver, approve_on).await? {
             continue;
         }
-        if start_of(settlement.expected_payout_on) + Duration::days(30) > now {
+        if start_of_day(settlement.expected_payout_on) + Duration::days(30) > now {
             continue;
         }
         let approved = statement::Entity::find_by_id(settlement.id)
@@ -536,7 +533,7 @@ async fn approve_and_pay(
             &approved,
             (&reference, paid_on),
             &finance.payer,
-            start_of(paid_on) + Duration::hours(10),
+            start_of_day(paid_on) + Duration::hours(10),
         )
         .await?;
     }

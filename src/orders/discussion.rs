@@ -118,14 +118,6 @@ fn back_to(order: &Order, message: &str) -> Response {
     redirect_with_notice(&format!("/orders/{}#discussion", order.id), message)
 }
 
-fn excerpt(body: &str) -> String {
-    let mut text: String = body.chars().take(200).collect();
-    if body.chars().count() > 200 {
-        text.push('…');
-    }
-    text
-}
-
 /// `POST /orders/{id}/messages`: a message (or, for vendor staff, an internal note) with an
 /// optional attachment; a multipart form whose CSRF token travels in its address.
 pub async fn post(
@@ -199,7 +191,7 @@ pub async fn post(
             actor: Some(scope.user_id),
             partner_id: Some(order.partner_id),
             title: format!("{} mentioned you on order {}", who.label, order.number),
-            body: excerpt(&body),
+            body: threads::excerpt(&body),
             link: link.clone(),
         },
     )
@@ -212,7 +204,7 @@ pub async fn post(
             actor: Some(scope.user_id),
             partner_id: Some(order.partner_id),
             title: format!("New message on order {}", order.number),
-            body: format!("{}: {}", who.label, excerpt(&body)),
+            body: format!("{}: {}", who.label, threads::excerpt(&body)),
             link,
         },
     )

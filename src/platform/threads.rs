@@ -161,6 +161,15 @@ fn side_key(side: Side) -> &'static str {
     }
 }
 
+/// The first 200 characters of a message, for notifications.
+pub fn excerpt(body: &str) -> String {
+    let mut text: String = body.chars().take(200).collect();
+    if body.chars().count() > 200 {
+        text.push('…');
+    }
+    text
+}
+
 /// Longest message accepted.
 pub const MAX_BODY: usize = 10_000;
 

@@ -19,6 +19,16 @@ pub fn format_date(at: OffsetDateTime) -> String {
         .expect("the date format has no fallible parts")
 }
 
+/// A calendar day as pages show it: "12 Mar 2026".
+pub fn format_day(day: time::Date) -> String {
+    format_date(start_of_day(day))
+}
+
+/// Midnight UTC at the start of `day`.
+pub fn start_of_day(day: time::Date) -> OffsetDateTime {
+    day.midnight().assume_utc()
+}
+
 /// A day as date inputs send it (`2026-03-12`).
 pub fn parse_day(text: &str) -> Option<time::Date> {
     time::Date::parse(
