@@ -237,8 +237,8 @@ async fn orders_qualifying_in(
     )
 }
 
-/// Orders of the plan with commission earned in the period, or cancelled or returned since
-/// their commission was written and not yet reversed.
+/// Orders of the plan with commission earned in the period, and orders cancelled or returned
+/// from the period's start on (a run from then on reverses what they earned, whenever that was).
 async fn orders_with_commission(
     conn: &impl ConnectionTrait,
     plan_id: Uuid,
@@ -254,11 +254,8 @@ async fn orders_with_commission(
         "SELECT DISTINCT order_id FROM commission_line WHERE plan_id = $1 AND earned_on >= $2 \
          AND earned_on <= $3 AND order_id IS NOT NULL AND kind IN ({kinds})"
     );
-    let undone = format!(
-        "SELECT l.order_id FROM commission_line l JOIN sales_order o ON o.id = l.order_id \
-         WHERE l.plan_id = $1 AND o.status IN ('cancelled', 'returned') AND l.kind IN ({kinds}) \
-         GROUP BY l.order_id HAVING SUM(l.amount_minor) <> 0"
-    );
+    let undone = "SELECT DISTINCT order_id FROM order_event WHERE kind = 'status' AND at >= $1 \
+                  AND to_value IN ('cancelled', 'returned')";
     let mut ids = OrderIdRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         earned,
@@ -274,7 +271,7 @@ async fn orders_with_commission(
         OrderIdRow::find_by_statement(Statement::from_sql_and_values(
             backend,
             undone,
-            [Value::from(plan_id)],
+            [Value::from(start_of_day(period.start))],
         ))
         .all(conn)
         .await?,
@@ -484,9 +481,13 @@ pub async fn plan_run(
         }
     }
 
-    // What each line should have earned.
+    let existing = existing_commission(conn, plan.row.id, candidates.keys().copied()).await?;
+    let excluded = |id: &Uuid| existing.get(id).is_some_and(|e| e.excluded);
+
+    // What each line should have earned; excluded lines count towards no band or cap.
     let mut targets: HashMap<Uuid, (usize, Date, Computed)> = HashMap::new();
     for ((_, version), mut lines) in groups {
+        lines.retain(|l| !excluded(&l.order_line_id));
         lines.sort_by(|a, b| {
             (a.earned_at, &a.order_number, a.position).cmp(&(
                 b.earned_at,
@@ -505,7 +506,6 @@ pub async fn plan_run(
         }
     }
 
-    let existing = existing_commission(conn, plan.row.id, candidates.keys().copied()).await?;
     let mut planned = Vec::new();
     for (order_line_id, candidate) in candidates {
         let before = existing.get(&order_line_id);
@@ -631,6 +631,20 @@ async fn existing_commission(
         }
     }
     Ok(existing)
+}
+
+/// Takes the plan's write lock for the caller's transaction: runs, rule changes and finance
+/// lines of one plan happen one at a time, so two of them never plan from the same state and
+/// write the same difference twice. (A row lock on PostgreSQL; the database's write lock on
+/// SQLite.)
+pub async fn lock_plan(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<(), DbErr> {
+    conn.execute_raw(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        "UPDATE commission_plan SET name = name WHERE id = $1",
+        [Value::from(plan_id)],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Writes a planned run's lines. The caller holds the transaction and has checked the

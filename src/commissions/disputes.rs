@@ -221,6 +221,13 @@ pub async fn open(
     };
     let who = actor(&scope, &context);
     let txn = state.db.begin().await?;
+    super::accrual::lock_plan(&txn, line.plan_id).await?;
+    if store::dispute_of(&txn, &line)
+        .await?
+        .is_some_and(|d| d.status == "open")
+    {
+        return Ok(back_to(&line, "This line is already disputed."));
+    }
     let dispute = store::open_dispute(&txn, &line, &who, now()).await?;
     let finance = finance_people(&txn, &line).await?;
     post_message(
@@ -339,7 +346,7 @@ pub(super) fn required_reason(text: &str, what: &str) -> Result<String, String> 
     let text = text.trim();
     if text.is_empty() || text.chars().count() > 2_000 {
         Err(format!(
-            "Say {what} (up to 2,000 characters): the partner reads it beside the line."
+            "Say {what} (up to 2,000 characters): the partner reads it."
         ))
     } else {
         Ok(text.to_owned())
@@ -532,7 +539,10 @@ pub async fn exclude(
         Ok(text) => text,
         Err(problem) => return Ok(back_to(&line, &problem)),
     };
-    let history = store::lines_of_source(&state.db, &line).await?;
+    let txn = state.db.begin().await?;
+    // Under the plan's lock, so a double click or a run in between cannot unbalance it.
+    super::accrual::lock_plan(&txn, line.plan_id).await?;
+    let history = store::lines_of_source(&txn, &line).await?;
     if history.iter().any(|l| l.kind == "exclusion") {
         return Ok(back_to(&line, "This order line is already excluded."));
     }
@@ -543,7 +553,6 @@ pub async fn exclude(
         .sum();
     let currency = Currency::parse(&line.currency).map_err(anyhow::Error::from)?;
     let who = actor(&scope, &context);
-    let txn = state.db.begin().await?;
     let written = store::add_finance_line(
         &txn,
         &line,

@@ -83,6 +83,7 @@ pub async fn settle_period(
     at: OffsetDateTime,
 ) -> anyhow::Result<Settled> {
     let txn = db.begin().await?;
+    accrual::lock_plan(&txn, plan.row.id).await?;
     let run = accrual::plan_run(&txn, plan, period).await?;
     let lines_written =
         accrual::write_lines(&txn, plan, &run, (actor.user_id, &actor.label), at).await?;
@@ -123,7 +124,7 @@ pub async fn settle_all(
     through: Date,
     actor: &Actor,
 ) -> anyhow::Result<SettleReport> {
-    use sea_orm::{EntityTrait, QueryOrder};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     let started = std::time::Instant::now();
     let mut report = SettleReport::default();
     for row in entity::plan::Entity::find()
@@ -140,6 +141,15 @@ pub async fn settle_all(
         else {
             continue;
         };
+        // Catch up from the latest period with statements (re-run: it may take new lines);
+        // earlier periods were settled, and reversals of their orders come with later runs.
+        let latest: Option<Date> = entity::statement::Entity::find()
+            .filter(entity::statement::Column::PlanId.eq(plan.row.id))
+            .order_by_desc(entity::statement::Column::PeriodStart)
+            .one(db)
+            .await?
+            .map(|s| s.period_start);
+        let first = latest.map_or(first, |latest| latest.max(first));
         for period in periods_between(&plan, first, through) {
             let settled =
                 settle_period(db, &plan, period, actor, crate::platform::time::now()).await?;

@@ -440,8 +440,10 @@ pub fn parse_bands(text: &str, currency: Currency) -> Result<Vec<Band>, String> 
         let rate = parse_rate(rate).ok_or_else(|| {
             format!("Band {number}: \"{rate}\" is not a rate; write a percentage such as 8 or 7.5")
         })?;
-        if rate < 0 {
-            return Err(format!("Band {number}: the rate cannot be negative"));
+        if !(0..=10_000).contains(&rate) {
+            return Err(format!(
+                "Band {number}: the rate must be between 0% and 100%"
+            ));
         }
         if to.is_some_and(|to| to <= from) {
             return Err(format!(

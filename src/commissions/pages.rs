@@ -414,13 +414,22 @@ pub async fn correct(
     )
     .await?;
     txn.commit().await?;
+    let effect = if revision.payout_minor < 0 {
+        format!(
+            "{} was paid too much; that is carried to the next statement as a clawback",
+            money(-revision.payout_minor, &revision.currency)
+        )
+    } else {
+        format!(
+            "it pays {} more",
+            money(revision.payout_minor, &revision.currency)
+        )
+    };
     Ok(back_to(
         &revision,
         &format!(
-            "{} corrects {}; it pays {} more once someone else in finance approves it.",
-            revision.number,
-            statement.number,
-            money(revision.payout_minor, &revision.currency)
+            "{} corrects {}; {effect} once someone else in finance approves it.",
+            revision.number, statement.number
         ),
     ))
 }
@@ -447,11 +456,13 @@ pub async fn approve(
             "Only a statement pending approval can be approved.",
         ));
     }
-    if statement.prepared_by == Some(scope.user_id) {
+    if statement.prepared_by == Some(scope.user_id)
+        || store::wrote_a_line_of(&state.db, &statement, scope.user_id).await?
+    {
         return Ok(back_to(
             &statement,
             &format!(
-                "You prepared {}, so someone else in finance must approve it (four eyes).",
+                "You prepared {} or wrote lines on it, so someone else in finance must approve it (four eyes).",
                 statement.number
             ),
         ));
@@ -1033,6 +1044,7 @@ pub async fn run_apply(
         Err(error) => return run_page(&state, &context, &form, Some(error), None, None).await,
     };
     let txn = state.db.begin().await?;
+    accrual::lock_plan(&txn, plan.row.id).await?;
     let run = accrual::plan_run(&txn, &plan, period).await?;
     if run.fingerprint() != form.fingerprint.trim() {
         drop(txn);

@@ -302,6 +302,26 @@ async fn conflicts(
             ),
         ));
     }
+    if let Target::NewVersion { rule, latest } = target {
+        if terms.precedence != rule.precedence {
+            errors.push((
+                "precedence",
+                format!(
+                    "Precedence belongs to the rule and every version of it (now {}); changing it \
+                     would re-rank periods already settled. Add a new rule instead.",
+                    rule.precedence
+                ),
+            ));
+        }
+        if terms.qualifying.key() != latest.qualifying_status {
+            errors.push((
+                "qualifying_status",
+                "A new version earns at the same order status as the one before; changing it \
+                 would leave lines earning under neither, or under both. Add a new rule instead."
+                    .to_owned(),
+            ));
+        }
+    }
     if let Target::NewVersion { latest, .. } = target
         && terms.effective_from <= latest.effective_from
     {
@@ -396,17 +416,22 @@ async fn write(
     Ok(())
 }
 
-/// Every period the change reaches, from its first day to today, planned as accrual would run.
-async fn affected_runs(
+/// Runs accrual for every period the change reaches, from its first day to today, one after
+/// the other (each sees what the one before wrote, so nothing is written twice).
+async fn run_affected_periods(
     conn: &impl ConnectionTrait,
     plan: &Plan,
     terms: &RuleTerms,
+    actor: &Actor,
+    at: OffsetDateTime,
 ) -> Result<Vec<RunPlan>, DbErr> {
     let today = now().date();
     let mut period = Period::containing(terms.effective_from, plan.period);
     let mut runs = Vec::new();
     while period.start <= today {
-        runs.push(accrual::plan_run(conn, plan, period).await?);
+        let run = accrual::plan_run(conn, plan, period).await?;
+        accrual::write_lines(conn, plan, &run, (actor.user_id, &actor.label), at).await?;
+        runs.push(run);
         period = period.next(plan.period);
     }
     Ok(runs)
@@ -484,8 +509,9 @@ async fn submit(
     let at = now();
     // The change is made for real inside the transaction; a preview rolls it back.
     let txn = state.db.begin().await?;
+    accrual::lock_plan(&txn, plan.row.id).await?;
     write(&txn, &plan, &target, &terms, &who, at).await?;
-    let runs = affected_runs(&txn, &plan, &terms).await?;
+    let runs = run_affected_periods(&txn, &plan, &terms, &who, at).await?;
     if form.action != "save" || fingerprint(&runs) != form.fingerprint.trim() {
         txn.rollback().await?;
         let preview = preview_of(&state, &plan, &runs).await?;
@@ -509,10 +535,7 @@ async fn submit(
             Some(preview),
         );
     }
-    let mut written = 0;
-    for run in &runs {
-        written += accrual::write_lines(&txn, &plan, run, (who.user_id, &who.label), at).await?;
-    }
+    let written: usize = runs.iter().map(|r| r.lines.len()).sum();
     audit::record(
         &txn,
         Entry::by(&scope, &client, "commission.rule_saved")

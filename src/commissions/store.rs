@@ -268,16 +268,6 @@ pub async fn correct_statement(
     }
     .insert(conn)
     .await?;
-    let added: i64 = line::Entity::find()
-        .filter(line::Column::PlanId.eq(earlier.plan_id))
-        .filter(line::Column::PartnerId.eq(earlier.partner_id))
-        .filter(line::Column::StatementId.is_null())
-        .filter(line::Column::EarnedOn.lte(earlier.period_end))
-        .all(conn)
-        .await?
-        .iter()
-        .map(|l| l.amount_minor)
-        .sum();
     line::Entity::update_many()
         .col_expr(line::Column::StatementId, revision.id.into())
         .filter(line::Column::PlanId.eq(earlier.plan_id))
@@ -286,7 +276,7 @@ pub async fn correct_statement(
         .filter(line::Column::EarnedOn.lte(earlier.period_end))
         .exec(conn)
         .await?;
-    let lines_minor = earlier.lines_minor + added;
+    let lines_minor = chain_sum(conn, &revision).await?;
     let total = revision.opening_minor + lines_minor;
     let revision = statement::ActiveModel {
         id: Set(revision.id),
@@ -341,7 +331,10 @@ pub async fn lines_by_id(
 }
 
 /// Every line written for the same order line under the same plan: its whole history.
-pub async fn lines_of_source(db: &Db, of: &CommissionLine) -> Result<Vec<CommissionLine>, DbErr> {
+pub async fn lines_of_source(
+    db: &impl ConnectionTrait,
+    of: &CommissionLine,
+) -> Result<Vec<CommissionLine>, DbErr> {
     let Some(order_line_id) = of.order_line_id else {
         return Ok(vec![of.clone()]);
     };
@@ -412,8 +405,10 @@ pub async fn earnings(db: &Db, partners: &Partners) -> Result<Vec<Earnings>, DbE
         ),
     };
     let statements = format!(
-        "SELECT currency, status, CAST(SUM(payout_minor) AS BIGINT) AS amount FROM commission_statement \
-         WHERE status <> 'corrected'{filter} GROUP BY currency, status"
+        "SELECT currency, CASE WHEN paid_on IS NOT NULL THEN 'paid' ELSE status END AS status, \
+         CAST(SUM(payout_minor) AS BIGINT) AS amount FROM commission_statement \
+         WHERE (paid_on IS NOT NULL OR status <> 'corrected'){filter} \
+         GROUP BY currency, CASE WHEN paid_on IS NOT NULL THEN 'paid' ELSE status END"
     );
     let unsettled = format!(
         "SELECT currency, NULL AS status, CAST(SUM(amount_minor) AS BIGINT) AS amount FROM commission_line \
@@ -473,6 +468,39 @@ async fn record_event(
     .insert(conn)
     .await?;
     Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct Total {
+    amount: Option<i64>,
+}
+
+/// What the lines of a statement and the revisions it corrects add up to.
+async fn chain_sum(conn: &impl ConnectionTrait, statement: &Settlement) -> Result<i64, DbErr> {
+    let mut ids = vec![statement.id];
+    let mut next = statement.supersedes_id;
+    while let Some(id) = next {
+        ids.push(id);
+        next = statement::Entity::find_by_id(id)
+            .one(conn)
+            .await?
+            .and_then(|s| s.supersedes_id);
+    }
+    let placeholders: Vec<String> = (2..ids.len() + 2).map(|i| format!("${i}")).collect();
+    let mut values = vec![Value::from(statement.partner_id)];
+    values.extend(ids.into_iter().map(Value::from));
+    let total = Total::find_by_statement(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!(
+            "SELECT CAST(SUM(amount_minor) AS BIGINT) AS amount FROM commission_line \
+             WHERE partner_id = $1 AND statement_id IN ({})",
+            placeholders.join(", ")
+        ),
+        values,
+    ))
+    .one(conn)
+    .await?;
+    Ok(total.and_then(|t| t.amount).unwrap_or(0))
 }
 
 #[derive(FromQueryResult)]
@@ -537,17 +565,31 @@ pub async fn generate_statements(
     partners.extend(
         carried
             .iter()
-            .filter(|(_, s)| s.total_minor < 0)
+            .filter(|(_, s)| s.total_minor < 0 || s.payout_minor < 0)
             .map(|(id, _)| *id),
     );
     partners.sort();
     partners.dedup();
     let mut generated = Generated::default();
     for partner_id in partners {
-        let opening = carried.get(&partner_id).map_or(0, |s| s.total_minor.min(0));
+        // A negative total, or a correction that paid out more than it now owes, is carried.
+        let opening = carried
+            .get(&partner_id)
+            .map_or(0, |s| s.total_minor.min(0) + s.payout_minor.min(0));
         let settlement = match this_period.remove(&partner_id) {
             Some(existing) if existing.status == StatementStatus::Pending.key() => {
                 if !unsettled.contains_key(&partner_id) {
+                    continue;
+                }
+                // Claim it while it is still pending: an approval in between wins, and the
+                // lines wait for the next statement rather than change an approved one.
+                let claimed = statement::Entity::update_many()
+                    .col_expr(statement::Column::UpdatedAt, at.into())
+                    .filter(statement::Column::Id.eq(existing.id))
+                    .filter(statement::Column::Status.eq(StatementStatus::Pending.key()))
+                    .exec(conn)
+                    .await?;
+                if claimed.rows_affected != 1 {
                     continue;
                 }
                 generated.updated += 1;
@@ -610,7 +652,8 @@ pub async fn generate_statements(
             .exec(conn)
             .await?
             .rows_affected;
-        let lines_minor = unsettled.get(&partner_id).copied().unwrap_or(0) + settlement.lines_minor;
+        // Summed from what is attached, not from what was read before attaching.
+        let lines_minor = chain_sum(conn, &settlement).await?;
         let total = settlement.opening_minor + lines_minor;
         statement::ActiveModel {
             id: Set(settlement.id),
@@ -676,6 +719,18 @@ async fn transition(
     Ok(true)
 }
 
+/// Whether `user` wrote any line of the statement (an adjustment, a run they applied).
+pub async fn wrote_a_line_of(db: &Db, statement: &Settlement, user: Uuid) -> Result<bool, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Ok(line::Entity::find()
+        .filter(line::Column::PartnerId.eq(statement.partner_id))
+        .filter(line::Column::StatementId.eq(statement.id))
+        .filter(line::Column::AuthorUserId.eq(user))
+        .count(db)
+        .await?
+        > 0)
+}
+
 /// Finance approves a pending statement. The caller has checked the approver did not prepare it.
 pub async fn approve(
     conn: &impl ConnectionTrait,
@@ -730,7 +785,10 @@ pub async fn mark_paid(
 pub use dispute::Model as Dispute;
 
 /// The dispute of a line, open or the latest resolved one.
-pub async fn dispute_of(db: &Db, line: &CommissionLine) -> Result<Option<Dispute>, DbErr> {
+pub async fn dispute_of(
+    db: &impl ConnectionTrait,
+    line: &CommissionLine,
+) -> Result<Option<Dispute>, DbErr> {
     dispute::Entity::find()
         .filter(dispute::Column::PartnerId.eq(line.partner_id))
         .filter(dispute::Column::LineId.eq(line.id))

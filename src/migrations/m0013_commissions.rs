@@ -370,7 +370,15 @@ impl MigrationTrait for Migration {
             .create_index(index(
                 "commission_line_source",
                 CommissionLine::Table,
-                &["partner_id", "order_line_id", "plan_id"],
+                &["order_line_id", "plan_id"],
+            ))
+            .await?;
+        // Accrual finds the lines earned in a period.
+        manager
+            .create_index(index(
+                "commission_line_earned",
+                CommissionLine::Table,
+                &["plan_id", "earned_on"],
             ))
             .await?;
         manager
