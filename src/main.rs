@@ -64,6 +64,10 @@ enum CommissionsCommand {
     /// without a preview (what a scheduled run does); running it again writes only what
     /// changed since.
     Settle {
+        /// Re-run periods from the one containing this day (default: from the latest period
+        /// that has statements), e.g. after importing a year of history.
+        #[arg(long)]
+        from: Option<String>,
         /// Settle periods that ended before the one containing this day (default: today).
         #[arg(long)]
         through: Option<String>,
@@ -198,12 +202,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Commissions {
-            command: CommissionsCommand::Settle { through },
+            command: CommissionsCommand::Settle { from, through },
         } => {
+            let day = |flag: &str, text: String| {
+                portico::platform::time::parse_day(&text).ok_or_else(|| {
+                    anyhow::anyhow!("--{flag} {text:?} is not a day such as 2026-11-01")
+                })
+            };
+            let from = from.map(|text| day("from", text)).transpose()?;
             let through = match through {
-                Some(text) => portico::platform::time::parse_day(&text).ok_or_else(|| {
-                    anyhow::anyhow!("--through {text:?} is not a day such as 2026-11-01")
-                })?,
+                Some(text) => day("through", text)?,
                 None => portico::platform::time::now().date(),
             };
             let db = db::connect(&config.database).await?;
@@ -212,7 +220,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 user_id: None,
                 label: "Commission run (command line)".to_owned(),
             };
-            let report = portico::commissions::settle_all(&db, through, &actor).await;
+            let report = portico::commissions::settle_all(&db, (from, through), &actor).await;
             db.close().await?;
             let report = report?;
             println!(

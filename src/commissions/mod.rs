@@ -116,12 +116,13 @@ pub struct SettleReport {
     pub seconds: f64,
 }
 
-/// Accrues and prepares statements for every complete period of every plan, from its first
-/// rule up to the period containing `through`: what a scheduled run (or an operator catching
-/// up) does. Running it again writes only what changed since.
+/// Accrues and prepares statements for every complete period of every plan up to the period
+/// containing `through`, from `from` (default: the latest period with statements, or the
+/// plan's first rule): what a scheduled run (or an operator catching up) does. Running it
+/// again writes only what changed since.
 pub async fn settle_all(
     db: &(impl ConnectionTrait + TransactionTrait),
-    through: Date,
+    (from, through): (Option<Date>, Date),
     actor: &Actor,
 ) -> anyhow::Result<SettleReport> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -149,7 +150,10 @@ pub async fn settle_all(
             .one(db)
             .await?
             .map(|s| s.period_start);
-        let first = latest.map_or(first, |latest| latest.max(first));
+        let first = match from {
+            Some(from) => from.max(first),
+            None => latest.map_or(first, |latest| latest.max(first)),
+        };
         for period in periods_between(&plan, first, through) {
             let settled =
                 settle_period(db, &plan, period, actor, crate::platform::time::now()).await?;

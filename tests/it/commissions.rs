@@ -346,7 +346,7 @@ on_both_databases! {
         // The demo settled every complete period: settling again writes nothing.
         let actor = portico::commissions::store::Actor { user_id: None, label: "test".into() };
         let before = lines(&app).await;
-        let report = portico::commissions::settle_all(&app.pool, time::OffsetDateTime::now_utc().date(), &actor).await.unwrap();
+        let report = portico::commissions::settle_all(&app.pool, (None, time::OffsetDateTime::now_utc().date()), &actor).await.unwrap();
         assert!(report.periods >= 3, "the latest period of each plan is looked at again");
         assert_eq!((report.lines_written, report.statements_created), (0, 0));
         assert_eq!(lines(&app).await, before);
