@@ -164,12 +164,13 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Accrual finds the orders that reached a qualifying status within a period.
+        // Accrual finds the orders that reached a qualifying status (or were cancelled or
+        // returned) within a period from this index alone.
         manager
             .create_index(index(
                 "order_event_kind_at",
                 OrderEvent::Table,
-                &["kind", "at"],
+                &["kind", "to_value", "at", "order_id"],
             ))
             .await?;
         manager
