@@ -359,12 +359,12 @@ impl MigrationTrait for Migration {
                 &["partner_id", "statement_id", "earned_on"],
             ))
             .await?;
-        // Statements sweep up a plan's lines not yet on any statement.
+        // Statements sweep up each partner's lines of a plan not yet on any statement.
         manager
             .create_index(index(
                 "commission_line_unsettled",
                 CommissionLine::Table,
-                &["plan_id", "statement_id", "earned_on"],
+                &["plan_id", "partner_id", "statement_id", "earned_on"],
             ))
             .await?;
         manager
