@@ -18,7 +18,7 @@ use super::pages::actor;
 use super::store::{self, Actor, CommissionLine, FinanceLine};
 use crate::AppState;
 use crate::audit::{self, Entry};
-use crate::identity::store::readers_of;
+use crate::identity::store::{mentionable_readers, readers_of};
 use crate::notify::{self, Event};
 use crate::orders::model::money;
 use crate::orgs::store as orgs;
@@ -39,7 +39,7 @@ pub(super) fn subject(line: &CommissionLine) -> Subject {
 }
 
 pub(super) fn sees_internal(scope: &Scope) -> bool {
-    scope.side() == Side::Vendor && scope.can(Permission::TicketsInternal)
+    threads::reads_internal(scope)
 }
 
 /// Partners write about their own organisation's lines (a parent only reads its
@@ -67,22 +67,7 @@ async fn readers(
     conn: &impl ConnectionTrait,
     line: &CommissionLine,
 ) -> Result<Vec<Mentionable>, DbErr> {
-    Ok(
-        readers_of(conn, line.partner_id, Permission::CommissionsRead)
-            .await?
-            .into_iter()
-            .filter_map(|u| {
-                let role = Role::parse(&u.role)?;
-                Some(Mentionable {
-                    user_id: u.id,
-                    email: u.email,
-                    side: role.side(),
-                    reads_internal: role.side() == Side::Vendor
-                        && role.reach(Permission::TicketsInternal).is_some(),
-                })
-            })
-            .collect(),
-    )
+    mentionable_readers(conn, line.partner_id, Permission::CommissionsRead).await
 }
 
 /// Vendor finance people who may act on the line's partner: told of a new dispute.

@@ -218,3 +218,27 @@ pub async fn find_by_email(
         .one(db)
         .await
 }
+
+/// [`readers_of`] as a thread's mentionable people, each with whether their role reads internal
+/// notes.
+pub async fn mentionable_readers(
+    db: &impl ConnectionTrait,
+    partner_id: Uuid,
+    permission: crate::platform::scope::Permission,
+) -> Result<Vec<crate::platform::threads::Mentionable>, DbErr> {
+    use crate::platform::scope::{Permission, Role, Side};
+    Ok(readers_of(db, partner_id, permission)
+        .await?
+        .into_iter()
+        .filter_map(|u| {
+            let role = Role::parse(&u.role)?;
+            Some(crate::platform::threads::Mentionable {
+                user_id: u.id,
+                email: u.email,
+                side: role.side(),
+                reads_internal: role.side() == Side::Vendor
+                    && role.reach(Permission::TicketsInternal).is_some(),
+            })
+        })
+        .collect())
+}

@@ -15,11 +15,11 @@ use super::pages::readable_order;
 use super::store::Order;
 use crate::AppState;
 use crate::audit;
-use crate::identity::store::readers_of;
+use crate::identity::store::mentionable_readers;
 use crate::notify::{self, Event};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
-use crate::platform::scope::{Permission, Role, Scope, Side};
+use crate::platform::scope::{Permission, Scope};
 use crate::platform::threads::{
     self, Mentionable, MessageView, NewAttachment, NewMessage, Participant, Subject,
 };
@@ -35,7 +35,7 @@ pub(super) fn subject(order: &Order) -> Subject {
 
 /// Vendor staff who may read internal notes; partners never do.
 pub(super) fn sees_internal(scope: &Scope) -> bool {
-    scope.side() == Side::Vendor && scope.can(Permission::TicketsInternal)
+    threads::reads_internal(scope)
 }
 
 /// Writing in an order's discussion is a change to the partner's data: the caller's write
@@ -65,20 +65,7 @@ pub(super) async fn messages(
 
 /// Everyone who may read the order today, with whether they read internal notes.
 async fn readers(conn: &impl ConnectionTrait, order: &Order) -> Result<Vec<Mentionable>, DbErr> {
-    Ok(readers_of(conn, order.partner_id, Permission::OrdersRead)
-        .await?
-        .into_iter()
-        .filter_map(|u| {
-            let role = Role::parse(&u.role)?;
-            Some(Mentionable {
-                user_id: u.id,
-                email: u.email,
-                side: role.side(),
-                reads_internal: role.side() == Side::Vendor
-                    && role.reach(Permission::TicketsInternal).is_some(),
-            })
-        })
-        .collect())
+    mentionable_readers(conn, order.partner_id, Permission::OrdersRead).await
 }
 
 /// Tells the order's followers and its creator of a change (never the person who made it, nor

@@ -161,6 +161,12 @@ fn side_key(side: Side) -> &'static str {
     }
 }
 
+/// Whether the caller reads (and may write) internal notes: vendor staff holding
+/// `tickets.internal`; partners never.
+pub fn reads_internal(scope: &crate::platform::scope::Scope) -> bool {
+    scope.side() == Side::Vendor && scope.can(crate::platform::scope::Permission::TicketsInternal)
+}
+
 /// The first 200 characters of a message, for notifications.
 pub fn excerpt(body: &str) -> String {
     let mut text: String = body.chars().take(200).collect();
