@@ -5,7 +5,7 @@
 //! that an earlier `portico demo` made.
 
 use anyhow::bail;
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, TransactionTrait};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction};
 use sea_orm_migration::MigratorTrait;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -119,7 +119,7 @@ async fn refuse_unless_ours(db: &Db, url: &DatabaseUrl) -> anyhow::Result<()> {
 
 async fn seed(db: &Db, files: &FileStore) -> anyhow::Result<Vec<DemoLogin>> {
     instance::create(db, VENDOR_NAME, PROGRAM_NAME, true).await?;
-    let txn = db.begin().await?;
+    let txn = crate::platform::db::begin_write(db).await?;
     let logins = seed_program(&txn, files).await?;
     txn.commit().await?;
     Ok(logins)
@@ -401,7 +401,7 @@ pub async fn seed_program(
     let password_hash = Password::check(DEMO_PASSWORD, &[])
         .map_err(anyhow::Error::msg)?
         .hash();
-    let people: [(&str, &str, Role, Option<&str>); 18] = [
+    let people: [(&str, &str, Role, Option<&str>); 19] = [
         (
             "alex.morgan@northwind.example",
             "Alex Morgan",
@@ -441,6 +441,12 @@ pub async fn seed_program(
         (
             "sam.okafor@northwind.example",
             "Sam Okafor",
+            Role::Support,
+            None,
+        ),
+        (
+            "leon.marsh@northwind.example",
+            "Leon Marsh",
             Role::Support,
             None,
         ),
@@ -515,6 +521,7 @@ pub async fn seed_program(
     let mut operations = None;
     let mut marketing = None;
     let mut finance = Vec::new();
+    let mut agents = Vec::new();
     for &(email, name, role, organization) in &people {
         let organization_id = organization.map_or(vendor.id, |name| ids[name]);
         let user = create_user(
@@ -542,6 +549,12 @@ pub async fn seed_program(
         }
         if role == Role::VendorFinance {
             finance.push(crate::commissions::store::Actor {
+                user_id: Some(user.id),
+                label: format!("{name} ({VENDOR_NAME})"),
+            });
+        }
+        if role == Role::Support {
+            agents.push(Author {
                 user_id: Some(user.id),
                 label: format!("{name} ({VENDOR_NAME})"),
             });
@@ -642,6 +655,22 @@ pub async fn seed_program(
     .await?;
     let marketing = marketing.ok_or_else(|| anyhow::anyhow!("the demo has no marketing user"))?;
     crate::assets::seed::seed_library(txn, files, &marketing, now).await?;
+    let requesters: Vec<crate::support::seed::Requester> = partners
+        .iter()
+        .filter(|(_, demo)| demo.outcome.0 == "active")
+        .filter_map(|(id, demo)| {
+            let (user_id, name, _) = buyers.get(id)?.clone();
+            Some(crate::support::seed::Requester {
+                partner_id: *id,
+                tier: Some(demo.tier.to_owned()),
+                person: Author {
+                    user_id: Some(user_id),
+                    label: format!("{name} ({})", demo.name),
+                },
+            })
+        })
+        .collect();
+    crate::support::seed::seed_support(txn, &requesters, &agents, now).await?;
     Ok(logins)
 }
 

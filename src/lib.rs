@@ -17,6 +17,7 @@ pub mod orders;
 pub mod orgs;
 pub mod platform;
 pub mod scale;
+pub mod support;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -110,6 +111,7 @@ impl Portal {
             .merge(orders::routes())
             .merge(assets::routes())
             .merge(commissions::routes())
+            .merge(support::routes())
             .merge(notify::routes())
             .merge(audit::routes())
             .merge(platform::health::routes())
@@ -193,6 +195,7 @@ fn job_handlers() -> Registry {
     Registry::new()
         .register(notify::jobs::MAIL, notify::jobs::send_one)
         .register(notify::jobs::DIGEST, notify::jobs::send_digests)
+        .register(support::store::SLA_JOB, support::jobs::check_clock)
 }
 
 /// Delivers mail that could not go out at once (SMTP down, a crash mid-send).

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement,
-    TransactionTrait, Value,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value,
 };
 use time::Duration;
 use uuid::Uuid;
@@ -371,7 +370,7 @@ pub async fn grow(db: &Db, password_hash: &str) -> anyhow::Result<Grown> {
             });
             number += 1;
         }
-        let txn = db.begin().await?;
+        let txn = crate::platform::db::begin_write(db).await?;
         for part in orders.chunks(500) {
             sales_order::Entity::insert_many(part.to_vec())
                 .exec_without_returning(&txn)

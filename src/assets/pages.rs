@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::response::Response;
-use sea_orm::{ActiveValue::Set, TransactionTrait};
+use sea_orm::ActiveValue::Set;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -352,7 +352,7 @@ pub async fn create(
         stored: &stored,
         notes: "First version",
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let saved = store::create(&txn, details, &new_file, &uploader, at).await?;
     audit::record(
         &txn,
@@ -405,7 +405,7 @@ pub async fn add_version(
         stored: &stored,
         notes: &notes,
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::add_version(&txn, &asset, &new_file, &uploader, now()).await? {
         return Ok(back(
             "Someone added a version meanwhile; check the history and try again.",

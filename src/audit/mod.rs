@@ -12,7 +12,7 @@ use ::time::OffsetDateTime;
 use sea_orm::{ColumnTrait, Value};
 use sea_orm::{
     ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement, TransactionTrait,
+    Statement,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -177,7 +177,7 @@ pub async fn record(txn: &DatabaseTransaction, entry: Entry) -> Result<(), DbErr
 
 /// Records an event that changes nothing else (a failed login, a download).
 pub async fn record_alone(db: &Db, entry: Entry) -> Result<(), DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::platform::db::begin_write(db).await?;
     record(&txn, entry).await?;
     txn.commit().await
 }

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Path, Request, State};
 use axum::response::Response;
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -205,7 +205,7 @@ pub async fn open(
         }
     };
     let who = actor(&scope, &context);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     super::accrual::lock_plan(&txn, line.plan_id).await?;
     if store::dispute_of(&txn, &line)
         .await?
@@ -275,7 +275,7 @@ pub async fn post(
         return Err(AppError::Forbidden);
     }
     let who = actor(&scope, &context);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let posted = post_message(
         &txn,
         &line,
@@ -366,7 +366,7 @@ pub async fn resolve(
     };
     let who = actor(&scope, &context);
     let at = now();
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let currency = Currency::parse(&line.currency).map_err(anyhow::Error::from)?;
     let adjusted = match adjustment {
         Some(amount) => Some(
@@ -465,7 +465,7 @@ pub async fn adjust(
     };
     let currency = Currency::parse(&line.currency).map_err(anyhow::Error::from)?;
     let who = actor(&scope, &context);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let written = store::add_finance_line(
         &txn,
         &line,
@@ -524,7 +524,7 @@ pub async fn exclude(
         Ok(text) => text,
         Err(problem) => return Ok(back_to(&line, &problem)),
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     // Under the plan's lock, so a double click or a run in between cannot unbalance it.
     super::accrual::lock_plan(&txn, line.plan_id).await?;
     let history = store::lines_of_source(&txn, &line).await?;

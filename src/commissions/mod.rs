@@ -82,6 +82,7 @@ pub async fn settle_period(
     actor: &Actor,
     at: OffsetDateTime,
 ) -> anyhow::Result<Settled> {
+    // Writes first (the plan's lock), so SQLite takes its write lock at once.
     let txn = db.begin().await?;
     accrual::lock_plan(&txn, plan.row.id).await?;
     let run = accrual::plan_run(&txn, plan, period).await?;

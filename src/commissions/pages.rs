@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::response::Response;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -36,10 +35,7 @@ fn parse_id(text: &str) -> AppResult<Uuid> {
 }
 
 pub(super) fn actor(scope: &Scope, context: &PageContext) -> Actor {
-    Actor {
-        user_id: Some(scope.user_id),
-        label: context.person_label(&scope.email),
-    }
+    context.author(scope)
 }
 
 struct EarningsView {
@@ -397,7 +393,7 @@ pub async fn correct(
         Err(problem) => return Ok(back_to(&statement, &problem)),
     };
     let reason = reason.as_str();
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let Some(revision) =
         store::correct_statement(&txn, &statement, reason, &actor(&scope, &context), now()).await?
     else {
@@ -467,7 +463,7 @@ pub async fn approve(
             ),
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::approve(&txn, &statement, &actor(&scope, &context), now()).await? {
         return Ok(back_to(
             &statement,
@@ -527,7 +523,7 @@ pub async fn pay(
     let Some(paid_on) = parse_day(&form.paid_on) else {
         return Ok(back_to(&statement, "Give the payout date, as 2026-04-15."));
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::mark_paid(
         &txn,
         &statement,
@@ -599,6 +595,8 @@ struct LinePage {
     can_attach: bool,
     thread_object: &'static str,
     thread_action: String,
+    reply_statuses: Vec<(&'static str, &'static str)>,
+    ask_support: Option<String>,
     attachment_base: String,
 }
 
@@ -763,6 +761,8 @@ pub async fn line(
         can_attach: false,
         thread_object: "commission line",
         thread_action: format!("/commissions/lines/{}/messages", line.id),
+        reply_statuses: Vec::new(),
+        ask_support: crate::support::ask_about(&scope, "commission_line", line.id, line.partner_id),
         attachment_base: String::new(),
         line,
     })
@@ -1043,7 +1043,7 @@ pub async fn run_apply(
         Ok(chosen) => chosen,
         Err(error) => return run_page(&state, &context, &form, Some(error), None, None).await,
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     accrual::lock_plan(&txn, plan.row.id).await?;
     let run = accrual::plan_run(&txn, &plan, period).await?;
     if run.fingerprint() != form.fingerprint.trim() {

@@ -14,7 +14,7 @@ use axum::extract::{ConnectInfo, Form, Path, State};
 use axum::response::Response;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -508,7 +508,7 @@ async fn submit(
     };
     let at = now();
     // The change is made for real inside the transaction; a preview rolls it back.
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     accrual::lock_plan(&txn, plan.row.id).await?;
     write(&txn, &plan, &target, &terms, &who, at).await?;
     let runs = run_affected_periods(&txn, &plan, &terms, &who, at).await?;

@@ -74,10 +74,7 @@ impl StatementStatus {
 }
 
 fn partner_condition(column: impl ColumnTrait, partners: &Partners) -> Condition {
-    match partners {
-        Partners::All => Condition::all(),
-        Partners::Only(ids) => Condition::all().add(column.is_in(ids.iter().copied())),
-    }
+    partners.condition(column)
 }
 
 pub async fn plans(db: &Db) -> Result<Vec<Plan>, DbErr> {
@@ -300,6 +297,26 @@ pub async fn correct_statement(
     Ok(Some(revision))
 }
 
+/// A partner's latest statements the caller may read, newest period first.
+pub async fn recent_for_partner(
+    db: &Db,
+    scope: &Scope,
+    partner_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Settlement>, AppError> {
+    let partners = scope.partners(Permission::CommissionsRead)?;
+    if !partners.contains(partner_id) {
+        return Ok(Vec::new());
+    }
+    Ok(statement::Entity::find()
+        .filter(statement::Column::PartnerId.eq(partner_id))
+        .order_by_desc(statement::Column::PeriodStart)
+        .order_by_desc(statement::Column::Revision)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
 pub async fn find_line(db: &Db, scope: &Scope, id: Uuid) -> Result<CommissionLine, AppError> {
     let partners = scope.partners(Permission::CommissionsRead)?;
     line::Entity::find_by_id(id)
@@ -439,10 +456,7 @@ pub async fn earnings(db: &Db, partners: &Partners) -> Result<Vec<Earnings>, DbE
 }
 
 /// Who acts on a statement.
-pub struct Actor {
-    pub user_id: Option<Uuid>,
-    pub label: String,
-}
+pub use crate::platform::web::Author as Actor;
 
 async fn record_event(
     conn: &impl ConnectionTrait,

@@ -2,7 +2,7 @@
 //! (`portico admin invite`): nobody can sign in to a fresh database to invite them.
 
 use anyhow::{Context, bail};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::entity::user;
@@ -42,7 +42,7 @@ pub async fn invite_administrator(
     {
         bail!("{email} already has an account");
     }
-    let txn = db.begin().await?;
+    let txn = crate::platform::db::begin_write(db).await?;
     let vendor = match organization::Entity::find()
         .filter(organization::Column::Kind.eq("vendor"))
         .one(&txn)

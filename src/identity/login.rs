@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    TransactionTrait,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -145,7 +144,7 @@ pub async fn submit(
 
     if account.totp_secret.is_some() {
         // The password was right; the session grants nothing until the code is given.
-        let txn = state.db.begin().await?;
+        let txn = crate::platform::db::begin_write(&state.db).await?;
         let token = session::start(&txn, account.id, &client_address, true).await?;
         audit::record(
             &txn,
@@ -182,7 +181,7 @@ async fn complete_sign_in(
     next: &str,
     replaces_session: Option<&str>,
 ) -> AppResult<Response> {
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if let Some(pending) = replaces_session {
         session::end(&txn, pending).await?;
     }
@@ -306,7 +305,7 @@ pub async fn sign_out(
             Some(row) => user::Entity::find_by_id(row.user_id).one(&state.db).await?,
             None => None,
         };
-        let txn = state.db.begin().await?;
+        let txn = crate::platform::db::begin_write(&state.db).await?;
         session::end(&txn, &id.0).await?;
         if let Some(account) = account {
             audit::record(

@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -102,7 +102,7 @@ pub async fn rename(
         let error = "Enter your name as colleagues should see it (at most 100 characters).";
         return show(&state, &context, &scope, None, Some(error.into()), None).await;
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let before = user::Entity::find_by_id(scope.user_id)
         .one(&txn)
         .await?
@@ -155,7 +155,7 @@ pub async fn change_password(
         Ok(password) => password,
         Err(error) => return show(&state, &context, &scope, None, None, Some(error)).await,
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     user::ActiveModel {
         id: Set(account.id),
         password_hash: Set(Some(new_password.hash())),
@@ -181,7 +181,7 @@ pub async fn sign_out_everywhere(
     scope: Scope,
 ) -> AppResult<Response> {
     scope.require_own_account_change()?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let ended = session::end_all(&txn, scope.user_id).await?;
     let entry = Entry::by(&scope, &client, "logout.everywhere")
         .on("user", scope.user_id)

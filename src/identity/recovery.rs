@@ -8,9 +8,7 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -79,7 +77,7 @@ pub async fn forgot_submit(
         .one(&state.db)
         .await?;
     if let Some(account) = account {
-        let txn = state.db.begin().await?;
+        let txn = crate::platform::db::begin_write(&state.db).await?;
         let token = tokens::issue(&txn, account.id, Purpose::PasswordReset, None).await?;
         let link = format!("{}/password/reset/{token}", state.config.base_url);
         let (name, program) = (&account.display_name, &state.instance.program_name);
@@ -208,7 +206,7 @@ pub async fn reset_submit(
     Form(form): Form<NewPasswordForm>,
 ) -> AppResult<Response> {
     let chrome = Chrome::new(&state.instance, &context);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let Some((token_row, account)) =
         tokens::redeemable(&txn, &token, Purpose::PasswordReset).await?
     else {

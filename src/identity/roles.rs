@@ -6,7 +6,6 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::response::Response;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -122,7 +121,7 @@ pub async fn set_second_factor_policy(
         return Err(AppError::Forbidden);
     }
     let required = form.required == "yes";
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     policy::set_second_factor_required(&txn, role, required).await?;
     let entry = Entry::by(&scope, &client, "role.second_factor_policy_changed")
         .on("role", role.key())

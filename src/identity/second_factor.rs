@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use qrcode::QrCode;
 use qrcode::render::svg;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait};
 use serde::Deserialize;
 use totp_rs::{Builder, Secret, Totp};
 use uuid::Uuid;
@@ -190,7 +190,7 @@ pub async fn enable(
                      type the code it shows now.";
         return show(&state, &context, &scope, Some(error.into()), None).await;
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     user::ActiveModel {
         id: Set(account.id),
         totp_secret: Set(account.totp_pending_secret.clone()),
@@ -226,7 +226,7 @@ pub async fn disable(
                      sign-in off.";
         return show(&state, &context, &scope, Some(error.into()), None).await;
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     user::ActiveModel {
         id: Set(account.id),
         totp_secret: Set(None),

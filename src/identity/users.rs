@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -250,7 +249,7 @@ pub async fn invite(
     };
 
     let viewer = context.viewer.as_ref().ok_or(AppError::NotFound)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let (invited, token) = store::invite_user(
         &txn,
         scope.organization_id,
@@ -343,7 +342,7 @@ pub async fn deactivate(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let account = manageable_user(&state, &scope, &id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     user::ActiveModel {
         id: Set(account.id),
         status: Set("deactivated".into()),
@@ -379,7 +378,7 @@ pub async fn reactivate(
     } else {
         "invited"
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     user::ActiveModel {
         id: Set(account.id),
         status: Set(status.into()),
@@ -416,7 +415,7 @@ pub async fn change_role(
     let role = Role::parse(&form.role)
         .filter(|r| scope.role.may_assign(*r))
         .ok_or(AppError::Forbidden)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     user::ActiveModel {
         id: Set(account.id),
         role: Set(role.key().to_owned()),
@@ -448,7 +447,7 @@ pub async fn reset_second_factor(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let account = manageable_user(&state, &scope, &id).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     user::ActiveModel {
         id: Set(account.id),
         totp_secret: Set(None),
@@ -529,7 +528,7 @@ pub async fn accept(
     Form(form): Form<NewPasswordForm>,
 ) -> AppResult<Response> {
     let chrome = Chrome::new(&state.instance, &context);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let Some((token_row, account)) = tokens::redeemable(&txn, &token, Purpose::Invitation)
         .await?
         .filter(|(_, account)| account.status == "invited")

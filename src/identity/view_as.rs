@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use axum::Extension;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -34,7 +34,7 @@ pub async fn start(
         .filter(|u| partners.contains(u.organization_id))
         .filter(|u| Role::parse(&u.role).is_some_and(|r| r.side() == Side::Partner))
         .ok_or(AppError::NotFound)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     session::set_view_as(&txn, &session_id.0, Some(viewed.id)).await?;
     let entry = Entry::by(&scope, &client, "view_as.started")
         .concerning(viewed.organization_id)
@@ -70,7 +70,7 @@ pub async fn stop(
         .one(&state.db)
         .await?
         .map(|u| u.organization_id);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     session::set_view_as(&txn, &session_id.0, None).await?;
     audit::record(
         &txn,

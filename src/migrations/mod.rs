@@ -16,6 +16,7 @@ mod m0010_jobs;
 mod m0011_threads_and_notifications;
 mod m0012_assets;
 mod m0013_commissions;
+mod m0014_support;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_threads_and_notifications::Migration),
             Box::new(m0012_assets::Migration),
             Box::new(m0013_commissions::Migration),
+            Box::new(m0014_support::Migration),
         ]
     }
 }

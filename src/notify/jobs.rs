@@ -3,7 +3,7 @@
 //! already went out is not sent again.
 
 use askama::Template;
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::EntityTrait;
 use serde_json::json;
 use time::{Duration, OffsetDateTime, Time};
 use uuid::Uuid;
@@ -90,7 +90,7 @@ async fn mail_person(
             .render()
         }
     };
-    let txn = context.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&context.db).await?;
     mail::queue(
         &txn,
         Mail {

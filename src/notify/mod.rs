@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 
 use crate::AppState;
 
-pub use store::{Event, publish};
+pub use store::{Announcement, Event, announce_message, publish};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -141,11 +141,10 @@ pub async fn save_settings(
     scope.require_own_account_change()?;
     let mut chosen = Vec::new();
     for (kind, _) in store::KINDS {
-        let value = fields
-            .iter()
-            .find(|(name, _)| name == kind)
-            .map(|(_, value)| value.as_str())
-            .unwrap_or_default();
+        // A kind the form does not send keeps its current choice.
+        let Some((_, value)) = fields.iter().find(|(name, _)| name == kind) else {
+            continue;
+        };
         let Some(delivery) = Delivery::parse(value) else {
             return Ok(redirect_with_notice(
                 "/notifications/settings",
@@ -154,7 +153,7 @@ pub async fn save_settings(
         };
         chosen.push((kind, delivery));
     }
-    let txn = sea_orm::TransactionTrait::begin(&state.db).await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     for (kind, delivery) in chosen {
         store::set_preference(&txn, scope.user_id, kind, delivery).await?;
     }

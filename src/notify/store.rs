@@ -17,11 +17,19 @@ use crate::platform::{ids, jobs, time::now};
 pub use notification::Model as Notification;
 
 /// The events that notify, with the words the settings page uses.
-pub const KINDS: [(&str, &str); 4] = [
+pub const KINDS: [(&str, &str); 6] = [
     ("order.status", "An order's status changes"),
     ("order.blocked", "An order is blocked or unblocked"),
     ("thread.message", "A new message in a discussion you follow"),
     ("thread.mention", "Someone mentions you in a discussion"),
+    (
+        "ticket.update",
+        "A support request is opened, assigned, resolved or reopened",
+    ),
+    (
+        "ticket.sla",
+        "A support request nears or passes its response or resolution target",
+    ),
 ];
 
 /// How a user hears of an event besides the in-app inbox.
@@ -263,4 +271,67 @@ pub async fn mark_mailed(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<()
 
 pub async fn find(conn: &impl ConnectionTrait, id: Uuid) -> Result<Option<Notification>, DbErr> {
     notification::Entity::find_by_id(id).one(conn).await
+}
+
+/// A message just posted in a discussion, for [`announce_message`].
+pub struct Announcement<'a> {
+    pub posted: &'a crate::platform::threads::Posted,
+    pub author: &'a crate::platform::threads::Participant,
+    pub partner_id: Uuid,
+    /// What the discussion is about, in a sentence: "order ORD-10023", "ticket TCK-10001".
+    pub about: String,
+    pub body: &'a str,
+    pub link: String,
+    /// People to tell besides the followers (not of internal notes).
+    pub also_tell: Vec<Uuid>,
+    pub internal: bool,
+}
+
+/// Tells the people a new message mentions, and the other followers of its discussion.
+pub async fn announce_message(
+    conn: &impl ConnectionTrait,
+    message: Announcement<'_>,
+) -> Result<(), DbErr> {
+    use crate::platform::threads::excerpt;
+    let Announcement {
+        posted,
+        author,
+        partner_id,
+        about,
+        body,
+        link,
+        also_tell,
+        internal,
+    } = message;
+    publish(
+        conn,
+        Event {
+            kind: "thread.mention",
+            recipients: posted.mentioned.clone(),
+            actor: Some(author.user_id),
+            partner_id: Some(partner_id),
+            title: format!("{} mentioned you on {about}", author.label),
+            body: excerpt(body),
+            link: link.clone(),
+        },
+    )
+    .await?;
+    let mut recipients: BTreeSet<Uuid> = posted.followers.iter().copied().collect();
+    if !internal {
+        recipients.extend(also_tell);
+    }
+    recipients.retain(|id| !posted.mentioned.contains(id));
+    publish(
+        conn,
+        Event {
+            kind: "thread.message",
+            recipients: recipients.into_iter().collect(),
+            actor: Some(author.user_id),
+            partner_id: Some(partner_id),
+            title: format!("New message on {about}"),
+            body: format!("{}: {}", author.label, excerpt(body)),
+            link,
+        },
+    )
+    .await
 }

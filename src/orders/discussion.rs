@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::response::Response;
-use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -150,7 +150,7 @@ pub async fn post(
         }),
         _ => None,
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let posted = threads::post(
         &txn,
         &subject(&order),

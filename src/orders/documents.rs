@@ -7,7 +7,6 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::response::Response;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -63,7 +62,7 @@ pub async fn upload(
     };
     let (file_name, content_type, bytes) = (file.name, file.content_type, file.bytes);
     let stored = state.files.put(bytes).await?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     store::add_document(
         &txn,
         &order,

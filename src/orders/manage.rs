@@ -10,7 +10,6 @@ use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::response::Response;
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -33,10 +32,7 @@ const FIRST_ROWS: usize = 6;
 
 /// The person acting, as the timeline names them.
 pub(super) fn author(scope: &Scope, context: &PageContext) -> Author {
-    Author {
-        user_id: Some(scope.user_id),
-        label: context.person_label(&scope.email),
-    }
+    context.author(scope)
 }
 
 pub(super) fn audit_entry(
@@ -257,7 +253,7 @@ pub async fn create(
         OrderStatus::Draft
     };
     let author = author(&scope, &context);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let order = store::create_order(
         &txn,
         NewOrder {
@@ -377,7 +373,7 @@ pub async fn edit_submit(
         }
     };
     let who = author(&scope, &context);
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::revise_draft(&txn, &order, &valid, &who, now()).await? {
         return Ok(back_to(&order, CHANGED_MEANWHILE));
     }
@@ -449,7 +445,7 @@ async fn move_order(
     action: &'static str,
     message: String,
 ) -> AppResult<Response> {
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let moved = store::change_status(
         &txn,
         order,
@@ -754,7 +750,7 @@ pub async fn block(
             "Say why the order is blocked and who must act to unblock it: the partner sees both.",
         ));
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::block(
         &txn,
         &order,
@@ -816,7 +812,7 @@ pub async fn unblock(
             "Say how the block was resolved: the partner reads it in the timeline.",
         ));
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::unblock(&txn, &order, &resolution, &author(&scope, &context), now()).await? {
         return Ok(back_to(&order, CHANGED_MEANWHILE));
     }
@@ -885,7 +881,7 @@ pub async fn promise(
             "Say why the promised date moves: the partner reads it in the timeline.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::promise(
         &txn,
         &order,

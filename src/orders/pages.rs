@@ -20,7 +20,7 @@ use crate::platform::scope::{Partners, Permission, Scope, Side};
 use crate::platform::threads::MessageView;
 use crate::platform::time::{format_date, parse_form_day};
 use crate::platform::web::{
-    Chrome, Notice, PageContext, TimelineEntry, redirect_with_notice, render,
+    Choice, Chrome, Notice, PageContext, TimelineEntry, choices, redirect_with_notice, render,
 };
 
 const PAGE_SIZE: u64 = 50;
@@ -186,23 +186,6 @@ pub struct OrderRow {
     promised: String,
     total: String,
     payment: &'static str,
-}
-
-pub struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
-
-fn choices(options: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Choice> {
-    options
-        .into_iter()
-        .map(|(value, label)| Choice {
-            selected: value == current.trim(),
-            value,
-            label,
-        })
-        .collect()
 }
 
 #[derive(Template)]
@@ -491,6 +474,8 @@ struct DetailPage {
     can_attach: bool,
     thread_object: &'static str,
     thread_action: String,
+    reply_statuses: Vec<(&'static str, &'static str)>,
+    ask_support: Option<String>,
     attachment_base: String,
 }
 
@@ -659,6 +644,8 @@ pub async fn detail(
         can_attach: true,
         thread_object: "order",
         thread_action: format!("/orders/{}/messages", order.id),
+        reply_statuses: Vec::new(),
+        ask_support: crate::support::ask_about(&scope, "order", order.id, order.partner_id),
         attachment_base: format!("/orders/{}/attachments", order.id),
         order,
     };

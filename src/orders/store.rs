@@ -29,13 +29,7 @@ pub use sales_order::Model as Order;
 /// The first readable order number of a deployment.
 const FIRST_ORDER_NUMBER: i64 = 10_001;
 
-/// Who made a change, as the timeline shows it.
-#[derive(Debug, Clone)]
-pub struct Author {
-    pub user_id: Option<Uuid>,
-    /// "Jana Novak (Harbour Systems)".
-    pub label: String,
-}
+pub use crate::platform::web::Author;
 
 fn partner_condition(partners: &Partners) -> Condition {
     match partners {
@@ -333,6 +327,25 @@ pub async fn find_order(db: &Db, scope: &Scope, id: Uuid) -> Result<Order, AppEr
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// A partner's latest orders the caller may read, newest first.
+pub async fn recent_for_partner(
+    db: &Db,
+    scope: &Scope,
+    partner_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Order>, AppError> {
+    let partners = scope.partners(Permission::OrdersRead)?;
+    if !partners.contains(partner_id) {
+        return Ok(Vec::new());
+    }
+    Ok(sales_order::Entity::find()
+        .filter(sales_order::Column::PartnerId.eq(partner_id))
+        .order_by_desc(sales_order::Column::OrderedAt)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 pub async fn lines(db: &impl ConnectionTrait, order: &Order) -> Result<Vec<OrderLine>, DbErr> {

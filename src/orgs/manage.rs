@@ -10,7 +10,6 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -117,7 +116,7 @@ pub async fn edit_submit(
             .map(|page| (StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let changes = store::update_profile(&txn, &partner, &profile).await?;
     if !changes.is_empty() {
         let detail: serde_json::Map<String, serde_json::Value> = changes
@@ -170,7 +169,7 @@ pub async fn change_status(
             "Say why the status changes: the partner and your colleagues see the reason in the history.",
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     store::change_status(&txn, &partner, to, reason, scope.user_id).await?;
     audit::record(
         &txn,
@@ -218,7 +217,7 @@ pub async fn assign_manager(
             ),
         ));
     }
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     people::assign_partner(&txn, manager.id, partner.id).await?;
     audit::record(
         &txn,
@@ -251,7 +250,7 @@ pub async fn unassign_manager(
         .into_iter()
         .find(|m| m.id == staff_id)
         .ok_or(AppError::NotFound)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     people::unassign_partner(&txn, manager.id, partner.id).await?;
     audit::record(
         &txn,
@@ -289,7 +288,7 @@ pub async fn set_descendants_visible(
 ) -> AppResult<Response> {
     let partner = partner_for(&state, &scope, &id, Permission::PartnersManage).await?;
     let visible = form.visible == "yes";
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     store::set_descendants_visible(&txn, partner.id, visible).await?;
     audit::record(
         &txn,
@@ -323,7 +322,7 @@ pub async fn add_certification(
         Ok(certification) => certification,
         Err(message) => return Ok(back_to(&partner, &message)),
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let added = store::add_certification(&txn, partner.id, &certification).await?;
     audit::record(&txn, entry(&scope, &client, &partner, "organization.certification_added", json!({ "certification": added.id, "name": added.name, "issuer": added.issuer, "valid_until": added.valid_until.map(|d| d.to_string()) }))).await?;
     txn.commit().await?;
@@ -341,7 +340,7 @@ pub async fn remove_certification(
 ) -> AppResult<Response> {
     let partner = partner_for(&state, &scope, &id, Permission::ProfileWrite).await?;
     let certification_id = Uuid::parse_str(&certification_id).map_err(|_| AppError::NotFound)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     if !store::remove_certification(&txn, partner.id, certification_id).await? {
         return Err(AppError::NotFound);
     }
@@ -372,7 +371,7 @@ pub async fn classify(
         Ok(parsed) => parsed,
         Err(message) => return Ok(back_to(&partner, &message)),
     };
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     store::classify(&txn, partner.id, &partner_type, &tier).await?;
     let detail = json!({
         "type": { "from": partner.partner_type, "to": partner_type },
@@ -530,7 +529,7 @@ pub async fn create(
     };
 
     let viewer = context.viewer.as_ref().ok_or(AppError::NotFound)?;
-    let txn = state.db.begin().await?;
+    let txn = crate::platform::db::begin_write(&state.db).await?;
     let reason = format!("Added by {}", viewer.display_name);
     let partner = store::create_organization(
         &txn,

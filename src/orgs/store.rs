@@ -389,3 +389,12 @@ pub async fn names_of(
         .map(|o| (o.id, o.name))
         .collect())
 }
+
+/// A partner's tier, for rules that depend on it (support targets, account managers); the
+/// caller has already found the partner's object through its scope.
+pub async fn tier_of(db: &Db, id: Uuid) -> Result<Option<String>, DbErr> {
+    Ok(organization::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .and_then(|o| o.tier))
+}

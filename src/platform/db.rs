@@ -48,6 +48,19 @@ pub async fn connect(url: &DatabaseUrl) -> anyhow::Result<Db> {
         .with_context(|| format!("cannot open the database {url}"))
 }
 
+/// Begins a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first fails outright ("database is locked")
+/// when another connection — a job worker, say — commits before its first write, whereas an
+/// immediate one waits its turn under the busy timeout. PostgreSQL ignores the option.
+pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
 /// Applies every migration not yet applied.
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     Migrator::up(db, None)

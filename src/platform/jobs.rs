@@ -114,6 +114,20 @@ pub async fn enqueue_at(
     Ok(())
 }
 
+/// Drops pending jobs whose unique key starts with `prefix` (work that is no longer due, such
+/// as the checks of an SLA clock that stopped); returns how many. The prefix is matched with
+/// `LIKE`, so it must hold no `%` or `_`.
+pub async fn cancel_pending(conn: &impl ConnectionTrait, prefix: &str) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    debug_assert!(!prefix.contains(['%', '_']), "a literal prefix: {prefix}");
+    let removed = entity::Entity::delete_many()
+        .filter(entity::Column::State.eq("pending"))
+        .filter(entity::Column::UniqueKey.starts_with(prefix))
+        .exec(conn)
+        .await?;
+    Ok(removed.rows_affected)
+}
+
 /// What a handler may use.
 #[derive(Clone)]
 pub struct JobContext {

@@ -1,6 +1,7 @@
 //! Shared machinery every capability module uses and none of them owns: configuration, the
 //! database, errors, ids, readable numbers, files, time, money, metrics and the web shell. `platform` uses no module.
 
+pub mod calendar;
 pub mod config;
 pub mod csrf;
 pub mod db;
@@ -18,6 +19,7 @@ pub mod money;
 pub mod numbers;
 pub mod pdf;
 pub mod scope;
+pub mod sla;
 pub mod threads;
 pub mod time;
 pub mod web;

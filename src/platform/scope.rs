@@ -347,6 +347,14 @@ pub enum Partners {
 }
 
 impl Partners {
+    /// The SQL condition that keeps rows of these partners, on the row's partner column.
+    pub fn condition(&self, column: impl sea_orm::ColumnTrait) -> sea_orm::Condition {
+        match self {
+            Partners::All => sea_orm::Condition::all(),
+            Partners::Only(ids) => sea_orm::Condition::all().add(column.is_in(ids.iter().copied())),
+        }
+    }
+
     pub fn contains(&self, partner: Uuid) -> bool {
         match self {
             Partners::All => true,

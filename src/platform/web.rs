@@ -107,6 +107,33 @@ pub struct PageContext {
     pub viewer: Option<Viewer>,
 }
 
+/// One option of a select or radio group, and whether it is the current one.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The options of a select, with `current` chosen.
+pub fn choices(options: impl IntoIterator<Item = (String, String)>, current: &str) -> Vec<Choice> {
+    options
+        .into_iter()
+        .map(|(value, label)| Choice {
+            selected: value == current.trim(),
+            value,
+            label,
+        })
+        .collect()
+}
+
+/// Who made a change, as timelines show it.
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub user_id: Option<uuid::Uuid>,
+    /// "Jana Weber (Brightline Distribution)".
+    pub label: String,
+}
+
 /// The `done` query parameter a page shows as its flash after POST-redirect-GET
 /// ([`redirect_with_notice`]).
 #[derive(serde::Deserialize, Default)]
@@ -116,6 +143,14 @@ pub struct Notice {
 }
 
 impl PageContext {
+    /// The signed-in person as timelines name them.
+    pub fn author(&self, scope: &super::scope::Scope) -> Author {
+        Author {
+            user_id: Some(scope.user_id),
+            label: self.person_label(&scope.email),
+        }
+    }
+
     /// "Jana Weber (Brightline Distribution)": how timelines and histories name the person
     /// acting; `fallback` (their e-mail) when the request carries no viewer.
     pub fn person_label(&self, fallback: &str) -> String {
@@ -233,6 +268,13 @@ const SECTIONS: &[Section] = &[
         own_label: None,
         href: "/commissions",
         permission: Some(Permission::CommissionsRead),
+        side: None,
+    },
+    Section {
+        label: "Support",
+        own_label: None,
+        href: "/support",
+        permission: Some(Permission::TicketsRead),
         side: None,
     },
     Section {

@@ -180,6 +180,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Organisation",
             "Orders",
             "Catalogue",
+            "Support",
             "Library",
             "Your activity"
         ]
@@ -209,6 +210,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Orders",
             "Catalogue",
             "Commissions",
+            "Support",
             "Library",
             "Users",
             "Staff",
@@ -558,5 +560,152 @@ async fn a_partner_disputes_a_commission_line_and_finance_answers() {
         discussion.contains("An adjustment of +EUR 14.20"),
         "{discussion}"
     );
+    browser.quit().await;
+}
+
+#[tokio::test]
+async fn a_reseller_asks_about_a_commission_line_and_support_answers() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap()
+        .with_demo_program()
+        .await;
+    let driver = &browser.driver;
+    sign_in(
+        driver,
+        &app,
+        "anna.kessler@kessler-it.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+
+    // From a statement's line, "Ask support about this line" opens the form with the link.
+    click(driver, By::LinkText("Commissions")).await;
+    wait_for_path(driver, "/commissions").await;
+    click(
+        driver,
+        By::Css("tbody th a[href^='/commissions/statements/']"),
+    )
+    .await;
+    wait_for_address(driver, "a statement", |path, _| {
+        path.starts_with("/commissions/statements/")
+    })
+    .await;
+    click(driver, By::Css("a[href^='/commissions/lines/']")).await;
+    wait_for_address(driver, "a commission line", |path, _| {
+        path.starts_with("/commissions/lines/")
+    })
+    .await;
+    let explanation = text_of(driver, By::Css(".explanation")).await;
+    click(driver, By::LinkText("Ask support about this line")).await;
+    wait_for_path(driver, "/support/new").await;
+    let context = text_of(driver, By::Css(".title-row .context")).await;
+    assert!(context.starts_with("About Commission line"), "{context}");
+    assert!(context.contains(&explanation), "{context}");
+    let subject = element(driver, By::Id("subject")).await;
+    subject.clear().await.unwrap();
+    subject
+        .send_keys("Rate on this line looks too low")
+        .await
+        .unwrap();
+    type_into(
+        driver,
+        By::Id("body"),
+        "We were Gold from January; this line seems to use the Silver rate.",
+    )
+    .await;
+    click(
+        driver,
+        By::Css("form[action='/support'] button[type='submit']"),
+    )
+    .await;
+    wait_for_address(driver, "the new request", |path, query| {
+        path.starts_with("/support/") && query.contains("done=")
+    })
+    .await;
+    let request_path = driver.current_url().await.unwrap().path().to_owned();
+    assert!(
+        text_of(driver, By::Css(".flash"))
+            .await
+            .contains("received")
+    );
+    let owner = text_of(driver, By::Id("owner")).await;
+    assert!(owner.starts_with("Not yet assigned"), "{owner}");
+    let targets = text_of(driver, By::Css("section[aria-labelledby='sla-heading']")).await;
+    assert!(targets.contains("Response due in"), "{targets}");
+    assert!(targets.contains("(business hours)"), "{targets}");
+    sign_out(driver).await;
+
+    // The support agent takes it and answers.
+    sign_in(
+        driver,
+        &app,
+        "leon.marsh@northwind.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    driver
+        .goto(app.url("/support?view=unassigned"))
+        .await
+        .unwrap();
+    let queue = text_of(driver, By::Css("main")).await;
+    assert!(queue.contains("Rate on this line looks too low"), "{queue}");
+    assert!(queue.contains("Kessler IT Solutions"), "{queue}");
+    driver.goto(app.url(&request_path)).await.unwrap();
+    let choice = element(driver, By::Id("owner-choice")).await;
+    choice
+        .find(By::XPath("./option[normalize-space()='Leon Marsh']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(driver, By::Css("form[action$='/assign'] button")).await;
+    wait_for_address(driver, "the request after assigning", |_, query| {
+        query.contains("done=")
+    })
+    .await;
+    type_into(
+        driver,
+        By::Id("message-body"),
+        "You are right: the Gold rate applies from 9 January. Finance correct it on the next statement.",
+    )
+    .await;
+    click(driver, By::Css(".thread-form button[type='submit']")).await;
+    wait_for_address(driver, "the request after answering", |_, query| {
+        query.contains("done=")
+    })
+    .await;
+    sign_out(driver).await;
+
+    // The partner sees the owner and the reply.
+    sign_in(
+        driver,
+        &app,
+        "anna.kessler@kessler-it.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    click(driver, By::LinkText("Support")).await;
+    wait_for_path(driver, "/support").await;
+    let list = text_of(driver, By::Css("main")).await;
+    assert!(list.contains("Rate on this line looks too low"), "{list}");
+    assert!(list.contains("Leon Marsh"), "{list}");
+    driver.goto(app.url(&request_path)).await.unwrap();
+    assert_eq!(text_of(driver, By::Id("owner")).await, "Leon Marsh");
+    let conversation = text_of(driver, By::Id("discussion")).await;
+    assert!(
+        conversation.contains("the Gold rate applies from 9 January"),
+        "{conversation}"
+    );
+    assert!(
+        conversation.contains("Leon Marsh (Northwind Networks)"),
+        "{conversation}"
+    );
+    let targets = text_of(driver, By::Css("section[aria-labelledby='sla-heading']")).await;
+    assert!(targets.contains("Response within target"), "{targets}");
     browser.quit().await;
 }

@@ -16,4 +16,5 @@ mod jobs;
 mod orders;
 mod orgs;
 mod shell;
+mod support;
 mod tenancy;

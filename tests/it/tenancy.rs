@@ -10,6 +10,7 @@ use portico::identity::entity::user;
 use portico::orders::entity::{order_document, sales_order};
 use portico::orgs::entity::organization;
 use portico::platform::scope::Permission;
+use portico::support::entity::ticket;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::helpers::{TestApp, on_both_databases};
@@ -437,6 +438,62 @@ const ROUTES: &[RouteCase] = &[
         "/commissions/lines/{id}/exclude",
         Access::Requires(Permission::SettlementsApprove),
     ),
+    route("GET", "/support", Access::Requires(Permission::TicketsRead)),
+    route(
+        "POST",
+        "/support",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "GET",
+        "/support/new",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "GET",
+        "/support/policy",
+        Access::Requires(Permission::TicketsRead),
+    ),
+    route(
+        "GET",
+        "/support/{id}",
+        Access::Requires(Permission::TicketsRead),
+    ),
+    route(
+        "POST",
+        "/support/{id}/messages",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "GET",
+        "/support/{id}/attachments/{attachment_id}",
+        Access::Requires(Permission::TicketsRead),
+    ),
+    route(
+        "POST",
+        "/support/{id}/assign",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "POST",
+        "/support/{id}/status",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "POST",
+        "/support/{id}/reopen",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "POST",
+        "/support/{id}/rate",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "POST",
+        "/support/{id}/priority",
+        Access::Requires(Permission::TicketsWrite),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),
@@ -560,6 +617,17 @@ async fn commission_line_of(app: &TestApp, owner: &str) -> uuid::Uuid {
         .map_or_else(portico::platform::ids::new_id, |l| l.id)
 }
 
+/// A support ticket of `owner`, or a made-up id for a partner without one.
+async fn ticket_of(app: &TestApp, owner: &str) -> uuid::Uuid {
+    let partner = uuid::Uuid::parse_str(&id_of(app, owner).await).unwrap();
+    ticket::Entity::find()
+        .filter(ticket::Column::PartnerId.eq(partner))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .map_or_else(portico::platform::ids::new_id, |t| t.id)
+}
+
 /// An order of `owner` (one with a document where it has any), or a made-up id for a partner
 /// without orders.
 async fn order_of(app: &TestApp, owner: &str) -> uuid::Uuid {
@@ -611,6 +679,8 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
         statement_of(app, owner).await.to_string()
     } else if path.starts_with("/commissions/lines/{id}") {
         commission_line_of(app, owner).await.to_string()
+    } else if path.starts_with("/support/{id}") {
+        ticket_of(app, owner).await.to_string()
     } else if path.contains("{id}") {
         id_of(app, owner).await
     } else {

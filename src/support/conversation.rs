@@ -1,0 +1,238 @@
+//! A ticket's conversation, through the shared thread machinery: partner-visible replies,
+//! vendor-internal notes partners never see, @mentions and attachments. Support's first
+//! public reply stops the first-response clock; every reply can move the ticket to whoever
+//! must act next.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::response::Response;
+use sea_orm::{ConnectionTrait, DbErr};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::actions::{audit_entry, back_to, may_write, move_ticket};
+use super::model::{Status, status_after_message};
+use super::pages::readable_ticket;
+use super::store::{self, OBJECT_TYPE, Stale, Ticket};
+use crate::AppState;
+use crate::audit;
+use crate::identity::store::mentionable_readers;
+use crate::notify::{self, Announcement};
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::files;
+use crate::platform::scope::{Permission, Scope, Side};
+use crate::platform::sla;
+use crate::platform::threads::{
+    self, MessageView, NewAttachment, NewMessage, Participant, Posted, Subject,
+};
+use crate::platform::time::now;
+use crate::platform::web::PageContext;
+
+pub(super) fn subject(ticket: &Ticket) -> Subject {
+    Subject {
+        object_type: OBJECT_TYPE,
+        object_id: ticket.id,
+        partner_id: ticket.partner_id,
+    }
+}
+
+pub(super) fn sees_internal(scope: &Scope) -> bool {
+    threads::reads_internal(scope)
+}
+
+pub(super) async fn messages(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    ticket: &Ticket,
+) -> Result<Vec<MessageView>, DbErr> {
+    threads::message_views(db, &subject(ticket), sees_internal(scope)).await
+}
+
+/// Posts on the ticket and tells the people it mentions, the followers, and — for a public
+/// message — the requester and owner.
+pub(super) async fn post_and_tell(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    author: &Participant,
+    message: NewMessage<'_>,
+) -> Result<Posted, DbErr> {
+    let mentionable = mentionable_readers(conn, ticket.partner_id, Permission::TicketsRead).await?;
+    let body = message.body;
+    let internal = message.internal && author.side == Side::Vendor;
+    let at = message.at;
+    let posted = threads::post(conn, &subject(ticket), author, message, &mentionable).await?;
+    notify::announce_message(
+        conn,
+        Announcement {
+            posted: &posted,
+            author,
+            partner_id: ticket.partner_id,
+            about: format!("request {}", ticket.number),
+            body,
+            link: format!("/support/{}#discussion", ticket.id),
+            also_tell: ticket
+                .requester_user_id
+                .into_iter()
+                .chain(ticket.owner_user_id)
+                .collect(),
+            internal,
+        },
+    )
+    .await?;
+    store::touch(conn, ticket, at).await?;
+    Ok(posted)
+}
+
+/// `POST /support/{id}/messages`: a reply (or, for support, an internal note) with an
+/// optional file; support chooses what happens next ("then"). A multipart form whose CSRF
+/// token travels in its address.
+pub async fn post(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    request: Request,
+) -> AppResult<Response> {
+    let ticket = readable_ticket(&state, &scope, &id).await?;
+    if !may_write(&scope, &ticket) {
+        return Err(AppError::Forbidden);
+    }
+    let status = store::status_of(&ticket);
+    if status == Status::Closed {
+        return Ok(back_to(
+            &ticket,
+            "This request is closed. Reopen it, or open a new one and mention its number.",
+        ));
+    }
+    let upload = match files::read_upload(request).await {
+        Ok(upload) => upload,
+        Err(problem) => return Ok(back_to(&ticket, &problem)),
+    };
+    let body = match threads::check_body(upload.field("body")) {
+        Ok(body) => body.to_owned(),
+        Err(problem) => return Ok(back_to(&ticket, &problem)),
+    };
+    let internal = upload.field("internal") == "yes";
+    if internal && !sees_internal(&scope) {
+        return Err(AppError::Forbidden);
+    }
+    let from_partner = scope.side() == Side::Partner;
+    let then = match upload.field("then") {
+        "" => None,
+        key => match Status::parse(key) {
+            Some(wanted) if !from_partner => Some(wanted),
+            _ => return Ok(back_to(&ticket, "Choose what happens after your reply.")),
+        },
+    };
+    if then == Some(Status::Resolved) && internal {
+        return Ok(back_to(
+            &ticket,
+            "Resolve with a message the partner can read, not an internal note.",
+        ));
+    }
+    let stored = match &upload.file {
+        Some(file) => Some(state.files.put(file.bytes.clone()).await?),
+        None => None,
+    };
+    let attachment = match (&upload.file, &stored) {
+        (Some(file), Some(stored)) => Some(NewAttachment {
+            file_name: &file.name,
+            content_type: &file.content_type,
+            stored,
+        }),
+        _ => None,
+    };
+    let actor = context.author(&scope);
+    let participant = Participant {
+        user_id: scope.user_id,
+        label: actor.label.clone(),
+        side: scope.side(),
+    };
+    let at = now();
+    let txn = crate::platform::db::begin_write(&state.db).await?;
+    let posted = post_and_tell(
+        &txn,
+        &ticket,
+        &participant,
+        NewMessage {
+            body: &body,
+            internal,
+            attachment,
+            at,
+        },
+    )
+    .await?;
+    if !internal {
+        if !from_partner {
+            let calendar = sla::calendar(&txn, store::CALENDAR).await?;
+            store::responded(&txn, &calendar, &ticket, at).await?;
+        }
+        let next = match then {
+            Some(wanted) => wanted,
+            None => status_after_message(status, from_partner, false),
+        };
+        let note = (next == Status::Resolved).then(|| threads::excerpt(&body));
+        if next != status
+            && let Err(Stale) =
+                move_ticket(&txn, &scope, &client, &actor, &ticket, next, note).await?
+        {
+            return Ok(back_to(
+                &ticket,
+                "Someone changed this request while you were writing; your message was not sent. Here is how it stands now.",
+            ));
+        }
+    }
+    audit::record(
+        &txn,
+        audit_entry(
+            &scope,
+            &client,
+            &ticket,
+            if internal { "ticket.note_added" } else { "ticket.message_posted" },
+            json!({ "message": posted.message_id, "mentioned": posted.mentioned.len(), "attachment": upload.file.as_ref().map(|f| f.name.clone()) }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    let what = if internal {
+        "Internal note added"
+    } else {
+        "Message sent"
+    };
+    Ok(back_to(&ticket, &format!("{what} on {}.", ticket.number)))
+}
+
+/// `GET /support/{id}/attachments/{attachment_id}`: a file from the conversation, if the
+/// caller may read the message it belongs to.
+pub async fn attachment(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let ticket = readable_ticket(&state, &scope, &id).await?;
+    let attachment_id = Uuid::parse_str(&attachment_id).map_err(|_| AppError::NotFound)?;
+    let file = threads::find_attachment(
+        &state.db,
+        &subject(&ticket),
+        attachment_id,
+        sees_internal(&scope),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let body = state.files.body(&file.sha256).await?;
+    audit::record_alone(
+        &state.db,
+        audit_entry(
+            &scope,
+            &client,
+            &ticket,
+            "ticket.attachment_downloaded",
+            json!({ "file": file.file_name, "attachment": file.id }),
+        ),
+    )
+    .await?;
+    Ok(files::attachment(body, &file.file_name, &file.content_type))
+}

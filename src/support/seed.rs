@@ -1,0 +1,386 @@
+//! Demo support: a few hundred tickets over the last half year from every trading partner, in
+//! every status, worked through the real store functions so their clocks, timelines and
+//! conversations are what the product would have written — some answered late, some still
+//! breaching now, most resolved and many rated. The queues get their leads, and the support
+//! calendar its public holidays.
+
+use sea_orm::{DatabaseTransaction, DbErr};
+use time::{Date, Duration, Month, OffsetDateTime};
+use uuid::Uuid;
+
+use super::model::{Category, Priority, Status, ValidTicket};
+use super::store::{self, NewTicket};
+use crate::platform::scope::Side;
+use crate::platform::sla::{self, Calendar};
+use crate::platform::threads::{self, NewMessage, Participant};
+use crate::platform::web::Author;
+
+/// A partner that asks for support, with the person who asks.
+pub struct Requester {
+    pub partner_id: Uuid,
+    pub tier: Option<String>,
+    pub person: Author,
+}
+
+/// (category, subject, opening message, support's answer)
+const REQUESTS: [(Category, &str, &str, &str); 10] = [
+    (
+        Category::Order,
+        "Delivery date for our order keeps moving",
+        "The promised date moved twice. Our customer installs next week; can you confirm when it ships?",
+        "I checked with the warehouse: it ships on Thursday and you will have the tracking number the same day.",
+    ),
+    (
+        Category::Order,
+        "Wrong quantity delivered",
+        "We ordered 24 access points and received 12. The delivery note says 24.",
+        "Sorry for that. The second parcel was held at the hub; it is on its way and arrives tomorrow.",
+    ),
+    (
+        Category::Commission,
+        "Commission missing on a paid order",
+        "An order paid last month does not appear on our statement. Can you check?",
+        "The order was paid after the period closed; it is on the next statement as an accrual line.",
+    ),
+    (
+        Category::Commission,
+        "Which rate applies to registered deals?",
+        "Our statement shows 8% on a registered deal; we expected the registered-deal rate.",
+        "The registered-deal rule applies from the registration date; the line will be corrected on the next run.",
+    ),
+    (
+        Category::Access,
+        "New colleague cannot sign in",
+        "Our new sales rep never received the invitation e-mail.",
+        "The invitation went to a mistyped address. Your administrator can resend it from the Users page; I fixed the address.",
+    ),
+    (
+        Category::Asset,
+        "German version of the product deck",
+        "Is there a German deck for the new switch line? We present to a customer on Monday.",
+        "Yes: it is in the library under Decks, language German, published this week.",
+    ),
+    (
+        Category::Technical,
+        "Firmware question before a rollout",
+        "Which firmware should we install on the CL-1300 before rolling out 40 units?",
+        "Use 4.2.1; 4.2.0 has the VLAN issue fixed in the release notes.",
+    ),
+    (
+        Category::Deal,
+        "Deal registration not visible",
+        "We registered a deal for a hospital project but cannot find it.",
+        "Registration is handled by your partner manager for now; I forwarded it and you will hear back this week.",
+    ),
+    (
+        Category::FundClaim,
+        "Proof of performance for our event",
+        "What do you need as proof for the co-marketing event claim?",
+        "Photos of the event, the invoice from the venue and the attendee list are enough.",
+    ),
+    (
+        Category::Other,
+        "Change of our invoicing address",
+        "We moved offices; invoices should go to the new address from next month.",
+        "Thanks: your administrator can change the billing address on your organisation's profile; I have noted it too.",
+    ),
+];
+
+/// Public holidays of the support calendar for this year and next (UK bank holidays).
+const HOLIDAYS: [(i32, Month, u8, &str); 16] = [
+    (2026, Month::January, 1, "New Year's Day"),
+    (2026, Month::April, 3, "Good Friday"),
+    (2026, Month::April, 6, "Easter Monday"),
+    (2026, Month::May, 4, "Early May bank holiday"),
+    (2026, Month::May, 25, "Spring bank holiday"),
+    (2026, Month::August, 31, "Summer bank holiday"),
+    (2026, Month::December, 25, "Christmas Day"),
+    (2026, Month::December, 28, "Boxing Day (substitute)"),
+    (2027, Month::January, 1, "New Year's Day"),
+    (2027, Month::March, 26, "Good Friday"),
+    (2027, Month::March, 29, "Easter Monday"),
+    (2027, Month::May, 3, "Early May bank holiday"),
+    (2027, Month::May, 31, "Spring bank holiday"),
+    (2027, Month::August, 30, "Summer bank holiday"),
+    (2027, Month::December, 27, "Christmas Day (substitute)"),
+    (2027, Month::December, 28, "Boxing Day (substitute)"),
+];
+
+/// How many tickets the demo holds.
+pub const DEMO_TICKETS: usize = 320;
+
+async fn say(
+    txn: &DatabaseTransaction,
+    ticket: &store::Ticket,
+    author: &Author,
+    side: Side,
+    body: &str,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let participant = Participant {
+        user_id: author.user_id.unwrap_or_default(),
+        label: author.label.clone(),
+        side,
+    };
+    threads::post(
+        txn,
+        &super::conversation::subject(ticket),
+        &participant,
+        NewMessage {
+            body,
+            internal: false,
+            attachment: None,
+            at,
+        },
+        &[],
+    )
+    .await?;
+    store::touch(txn, ticket, at).await
+}
+
+async fn moved(
+    txn: &DatabaseTransaction,
+    calendar: &Calendar,
+    ticket: &store::Ticket,
+    actor: &Author,
+    to: Status,
+    note: Option<&str>,
+    at: OffsetDateTime,
+) -> anyhow::Result<store::Ticket> {
+    store::change_status(
+        txn,
+        calendar,
+        ticket,
+        actor,
+        to,
+        note.map(str::to_owned),
+        at,
+    )
+    .await?
+    .map_err(|_| anyhow::anyhow!("demo ticket {} changed underneath", ticket.number))
+}
+
+/// "Leon Marsh (Northwind Networks)" → "Leon Marsh": owners are shown by name.
+fn agent_name(agent: &Author) -> String {
+    agent
+        .label
+        .split(" (")
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Seeds the support calendar's holidays, the queues' leads and the demo tickets.
+pub async fn seed_support(
+    txn: &DatabaseTransaction,
+    requesters: &[Requester],
+    agents: &[Author],
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let calendar = sla::calendar(txn, store::CALENDAR).await?;
+    for (year, month, day, name) in HOLIDAYS {
+        sla::add_holiday(
+            txn,
+            calendar.id,
+            Date::from_calendar_date(year, month, day)?,
+            name,
+        )
+        .await?;
+    }
+    let calendar = sla::calendar(txn, store::CALENDAR).await?;
+    let lead = agents
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("the demo has no support agent"))?;
+    for queue in store::queues(txn).await? {
+        store::set_queue_lead(txn, queue.id, lead.user_id).await?;
+    }
+    if requesters.is_empty() {
+        return Ok(());
+    }
+    let mut opened_tickets: Vec<store::Ticket> = Vec::with_capacity(DEMO_TICKETS);
+    for n in 0..DEMO_TICKETS {
+        let requester = &requesters[n % requesters.len()];
+        let (category, subject, opening, answer) =
+            REQUESTS[(n * 7 + n / requesters.len()) % REQUESTS.len()];
+        let priority = match n % 10 {
+            0 => Priority::Urgent,
+            1 | 2 => Priority::High,
+            3 => Priority::Low,
+            _ => Priority::Normal,
+        };
+        // Spread over 180 days, the newest a few hours old.
+        let age_minutes =
+            i64::try_from((DEMO_TICKETS - n) * 180 * 24 * 60 / DEMO_TICKETS).unwrap_or(0) + 90;
+        let opened = now - Duration::minutes(age_minutes);
+        let agent = &agents[n % agents.len()];
+        let ticket = store::create(
+            txn,
+            &calendar,
+            NewTicket {
+                partner_id: requester.partner_id,
+                partner_tier: requester.tier.as_deref(),
+                ticket: &ValidTicket {
+                    subject: subject.to_owned(),
+                    category,
+                    priority,
+                    body: opening.to_owned(),
+                },
+                about: None,
+                requester: &requester.person,
+                at: opened,
+            },
+        )
+        .await?;
+        opened_tickets.push(ticket.clone());
+        say(
+            txn,
+            &ticket,
+            &requester.person,
+            Side::Partner,
+            opening,
+            opened,
+        )
+        .await?;
+        threads::follow(
+            txn,
+            &super::conversation::subject(&ticket),
+            requester.person.user_id.unwrap_or_default(),
+            Side::Partner,
+        )
+        .await?;
+        let recent = age_minutes < 3 * 24 * 60;
+        // The newest few are still waiting for anyone; a handful are left unanswered to breach.
+        if (recent && n % 3 == 0) || (age_minutes < 10 * 24 * 60 && n % 4 == 1) {
+            continue;
+        }
+        let assigned = opened + Duration::minutes(20);
+        let Some(agent_id) = agent.user_id else {
+            continue;
+        };
+        if let Err(store::Stale) = store::assign(
+            txn,
+            &ticket,
+            agent,
+            Some((agent_id, agent_name(agent))),
+            assigned,
+        )
+        .await?
+        {
+            continue;
+        }
+        // Most answers come within hours; one in eight takes two days.
+        let answer_after = if n % 8 == 0 {
+            2 * 24 * 60
+        } else {
+            30 + (n as i64 % 5) * 50
+        };
+        let answered = opened + Duration::minutes(answer_after);
+        if answered > now {
+            continue;
+        }
+        say(txn, &ticket, agent, Side::Vendor, answer, answered).await?;
+        store::responded(txn, &calendar, &ticket, answered).await?;
+        let ticket = if recent && n % 3 == 1 {
+            moved(
+                txn,
+                &calendar,
+                &ticket,
+                agent,
+                Status::WaitingOnPartner,
+                None,
+                answered,
+            )
+            .await?;
+            continue;
+        } else {
+            moved(txn, &calendar, &ticket, agent, Status::Open, None, answered).await?
+        };
+        if recent {
+            continue;
+        }
+        let resolved_at = answered + Duration::hours(if n % 5 == 0 { 30 } else { 3 });
+        let ticket = moved(
+            txn,
+            &calendar,
+            &ticket,
+            agent,
+            Status::Resolved,
+            Some(answer),
+            resolved_at,
+        )
+        .await?;
+        if n % 10 < 6 {
+            let rating = [5, 4, 5, 3, 5, 2][n % 6];
+            let comment = match rating {
+                5 => Some("Quick and clear, thank you."),
+                2 => Some("Took too long; we had to chase."),
+                _ => None,
+            };
+            store::rate(
+                txn,
+                &ticket,
+                &requester.person,
+                rating,
+                comment.map(str::to_owned),
+                resolved_at + Duration::hours(2),
+            )
+            .await?;
+        }
+        let closed_at = resolved_at + Duration::days(15);
+        if closed_at < now {
+            moved(
+                txn,
+                &calendar,
+                &ticket,
+                &requester.person,
+                Status::Closed,
+                None,
+                closed_at,
+            )
+            .await?;
+        }
+    }
+    record_past_breaches(txn, &opened_tickets, now).await
+}
+
+/// Warnings and breaches that fell due before `now` are recorded when they happened (with the
+/// escalation on the timeline), as the jobs would have; nobody is told of them again today.
+async fn record_past_breaches(
+    txn: &DatabaseTransaction,
+    tickets: &[store::Ticket],
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
+    let system = Author {
+        user_id: None,
+        label: "SLA clock".to_owned(),
+    };
+    for clock in sla::clocks_for(txn, store::OBJECT_TYPE, &ids).await? {
+        if clock.state != "running" {
+            continue;
+        }
+        let due_times = [clock.warn_at, clock.due_at].into_iter().flatten();
+        for at in due_times.filter(|at| *at <= now) {
+            let Some((_, sla::Observed::Breached)) = sla::observe(txn, clock.id, at).await? else {
+                continue;
+            };
+            let Some(ticket) = tickets.iter().find(|t| t.id == clock.object_id) else {
+                continue;
+            };
+            store::record(
+                txn,
+                ticket,
+                &system,
+                store::Change {
+                    kind: "escalated",
+                    note: Some("The target passed".to_owned()),
+                    internal: true,
+                    ..store::Change::default()
+                },
+                at,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,297 @@
+//! Support: a partner opens a request from an order and sees that it was received, who owns it
+//! and when to expect an answer; support answers, waits on the partner (the resolution clock
+//! pauses), resolves; the partner rates and reopens within the window. Internal notes and
+//! escalations never reach partners; another partner's request does not exist.
+
+use portico::identity::entity::user;
+use portico::notify::entity::notification;
+use portico::orders::entity::sales_order;
+use portico::platform::sla::entity::{clock, event as sla_event};
+use portico::support::entity::{event, ticket};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, Visitor, on_both_databases};
+
+const KESSLER_ADMIN: &str = "anna.kessler@kessler-it.example";
+const BRIGHTLINE_ADMIN: &str = "jana.weber@brightline.example";
+const BRIGHTLINE_READ_ONLY: &str = "felix.wagner@brightline.example";
+const LEAD: &str = "sam.okafor@northwind.example";
+const AGENT: &str = "leon.marsh@northwind.example";
+const MANAGER: &str = "priya.shah@northwind.example";
+const OUTSIDER: &str = "george.hale@atlas-channel.example";
+
+async fn user_id(app: &TestApp, email: &str) -> Uuid {
+    user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn an_order_of(app: &TestApp, partner: &str) -> sales_order::Model {
+    let partner = Uuid::parse_str(&crate::tenancy::id_of(app, partner).await).unwrap();
+    sales_order::Entity::find()
+        .filter(sales_order::Column::PartnerId.eq(partner))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .expect("the demo partner has orders")
+}
+
+async fn tickets(app: &TestApp) -> u64 {
+    ticket::Entity::find().count(&app.pool).await.unwrap()
+}
+
+/// Follows a redirect and returns the page it leads to.
+async fn follow(visitor: &Visitor, response: reqwest::Response) -> (String, String) {
+    assert_eq!(response.status(), 303, "expected a redirect");
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let path = location.split('?').next().unwrap().to_owned();
+    let page = visitor.get(&location).await.text().await.unwrap();
+    (path, page)
+}
+
+async fn opened_by(app: &TestApp, email: &str, fields: &[(&str, &str)]) -> ticket::Model {
+    let partner = app.signed_in(email).await;
+    let before = tickets(app).await;
+    let response = partner.post_form("/support", fields).await;
+    let (path, page) = follow(&partner, response).await;
+    assert!(page.contains("received"), "{page}");
+    assert_eq!(tickets(app).await, before + 1);
+    let id = Uuid::parse_str(path.trim_start_matches("/support/")).unwrap();
+    ticket::Entity::find_by_id(id)
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn reply(visitor: &Visitor, ticket: &ticket::Model, fields: &[(&str, &str)]) -> String {
+    let response = visitor
+        .post_file(
+            &format!("/support/{}/messages", ticket.id),
+            fields,
+            ("", "text/plain", Vec::new()),
+        )
+        .await;
+    follow(visitor, response).await.1
+}
+
+async fn clock_of(app: &TestApp, ticket: &ticket::Model, metric: &str) -> clock::Model {
+    clock::Entity::find()
+        .filter(clock::Column::ObjectId.eq(ticket.id))
+        .filter(clock::Column::Metric.eq(metric))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .expect("the ticket has this clock")
+}
+
+async fn notified(app: &TestApp, email: &str, containing: &str) -> bool {
+    notification::Entity::find()
+        .filter(notification::Column::UserId.eq(user_id(app, email).await))
+        .all(&app.pool)
+        .await
+        .unwrap()
+        .iter()
+        .any(|n| n.title.contains(containing) || n.body.contains(containing))
+}
+
+on_both_databases! {
+    async fn a_request_has_an_owner_a_timer_and_a_conversation(app) {
+        let app = app.with_demo_program().await;
+        let order = an_order_of(&app, "Kessler IT Solutions").await;
+        let partner = app.signed_in(KESSLER_ADMIN).await;
+        let form = partner.get(&format!("/support/new?about=order:{}", order.id)).await;
+        assert_eq!(form.status(), 200);
+        let form = form.text().await.unwrap();
+        assert!(form.contains(&format!("About Order {}", order.number)), "{form}");
+        assert!(form.contains("support answers within"), "the form says what to expect: {form}");
+
+        let ticket = opened_by(&app, KESSLER_ADMIN, &[
+            ("subject", "Delivery date keeps moving"),
+            ("category", "order"),
+            ("priority", "high"),
+            ("body", "Our customer installs next week; when does it ship?"),
+            ("about", &format!("order:{}", order.id)),
+        ]).await;
+        assert_eq!(ticket.status, "new");
+        assert_eq!(ticket.object_id, Some(order.id));
+        let page = partner.get(&format!("/support/{}", ticket.id)).await.text().await.unwrap();
+        assert!(page.contains("Received"), "{page}");
+        assert!(page.contains("Not yet assigned: the Orders and deals team picks it up"), "{page}");
+        assert!(page.contains("Response due in"), "{page}");
+        assert!(page.contains("(business hours)"), "{page}");
+        assert!(page.contains(&format!("Order {}", order.number)), "{page}");
+        assert!(notified(&app, LEAD, &ticket.number).await, "the queue lead hears of a new request");
+        // The order's page offers the same.
+        let order_page = partner.get(&format!("/orders/{}", order.id)).await.text().await.unwrap();
+        assert!(order_page.contains(&format!("/support/new?about=order:{}", order.id)));
+
+        // Support gives it to an agent, who answers and waits on the partner.
+        let lead = app.signed_in(LEAD).await;
+        let agent_id = user_id(&app, AGENT).await.to_string();
+        let assigned = lead.post_form(&format!("/support/{}/assign", ticket.id), &[("owner", &agent_id), ("current", "")]).await;
+        let (_, page) = follow(&lead, assigned).await;
+        assert!(page.contains("Leon Marsh now owns"), "{page}");
+        assert!(notified(&app, AGENT, &ticket.number).await, "the new owner is told");
+        let stale = lead.post_form(&format!("/support/{}/assign", ticket.id), &[("owner", ""), ("current", "")]).await;
+        let (_, page) = follow(&lead, stale).await;
+        assert!(page.contains("Someone changed this request"), "a stale assignment is refused: {page}");
+
+        let agent = app.signed_in(AGENT).await;
+        let page = reply(&agent, &ticket, &[("body", "Which address should it ship to?"), ("then", "waiting_on_partner")]).await;
+        assert!(page.contains("Waiting on partner"), "{page}");
+        let first = clock_of(&app, &ticket, "first_response").await;
+        assert_eq!(first.state, "stopped");
+        let met = sla_event::Entity::find().filter(sla_event::Column::ClockId.eq(first.id)).filter(sla_event::Column::Kind.eq("met")).count(&app.pool).await.unwrap();
+        assert_eq!(met, 1, "answered within the target");
+        assert_eq!(clock_of(&app, &ticket, "resolution").await.state, "paused");
+        reply(&agent, &ticket, &[("body", "Margin on this customer is thin; check with @priya.shah before promising.", ), ("internal", "yes")]).await;
+
+        let page = partner.get(&format!("/support/{}", ticket.id)).await.text().await.unwrap();
+        assert!(page.contains("Waiting on you"), "{page}");
+        assert!(page.contains("Owner</dt><dd id=\"owner\"><strong>Leon Marsh</strong>"), "{page}");
+        assert!(page.contains("Resolution clock paused"), "{page}");
+        assert!(page.contains("Which address should it ship to?"));
+        assert!(!page.contains("Margin on this customer"), "internal notes never reach the partner");
+        assert!(!notified(&app, KESSLER_ADMIN, "Margin").await, "nor their inbox");
+
+        // The partner answers: back with support, the clock runs again.
+        let page = reply(&partner, &ticket, &[("body", "Ship it to our warehouse in Köln, please.")]).await;
+        assert!(page.contains("Waiting on support"), "{page}");
+        assert_eq!(clock_of(&app, &ticket, "resolution").await.state, "running");
+        assert!(notified(&app, AGENT, "Köln").await, "the owner hears of the answer");
+
+        // A partner may neither resolve nor assign.
+        let refused = partner.post_form(&format!("/support/{}/status", ticket.id), &[("to", "resolved"), ("note", "done"), ("current", "waiting_on_vendor")]).await;
+        assert_eq!(refused.status(), 403);
+        let refused = partner.post_form(&format!("/support/{}/assign", ticket.id), &[("owner", ""), ("current", &agent_id)]).await;
+        assert_eq!(refused.status(), 403);
+        // Resolving says how.
+        let unsaid = agent.post_form(&format!("/support/{}/status", ticket.id), &[("to", "resolved"), ("note", ""), ("current", "waiting_on_vendor")]).await;
+        let (_, page) = follow(&agent, unsaid).await;
+        assert!(page.contains("Say how the request was resolved"), "{page}");
+        let resolved = agent.post_form(&format!("/support/{}/status", ticket.id), &[("to", "resolved"), ("note", "Ships Thursday to Köln."), ("current", "waiting_on_vendor")]).await;
+        follow(&agent, resolved).await;
+        let resolution = clock_of(&app, &ticket, "resolution").await;
+        assert_eq!(resolution.state, "stopped");
+        let pending_checks = portico::platform::jobs::entity::Entity::find()
+            .filter(portico::platform::jobs::entity::Column::State.eq("pending"))
+            .filter(portico::platform::jobs::entity::Column::UniqueKey.starts_with(format!("sla:{}:", resolution.id)))
+            .count(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(pending_checks, 0, "a stopped clock has no checks left to run");
+        assert!(notified(&app, KESSLER_ADMIN, "is resolved").await);
+
+        let rated = partner.post_form(&format!("/support/{}/rate", ticket.id), &[("rating", "6"), ("comment", "")]).await;
+        let (_, page) = follow(&partner, rated).await;
+        assert!(page.contains("choose from 1 (poor) to 5"), "{page}");
+        let rated = partner.post_form(&format!("/support/{}/rate", ticket.id), &[("rating", "4"), ("comment", "Quick, thanks")]).await;
+        let (_, page) = follow(&partner, rated).await;
+        assert!(page.contains("4 of 5"), "{page}");
+
+        let reopened = partner.post_form(&format!("/support/{}/reopen", ticket.id), &[("reason", "It shipped to the old address.")]).await;
+        let (_, page) = follow(&partner, reopened).await;
+        assert!(page.contains("Waiting on support"), "{page}");
+        assert!(page.contains("Reopened"), "{page}");
+        let now = ticket::Entity::find_by_id(ticket.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(now.reopened, 1);
+        assert_eq!(clock_of(&app, &ticket, "resolution").await.state, "running");
+
+        // Another partner: the request does not exist.
+        let outsider = app.signed_in(OUTSIDER).await;
+        let response = outsider.get(&format!("/support/{}", ticket.id)).await;
+        assert_eq!(response.status(), 404);
+        assert!(!response.text().await.unwrap().contains("Köln"));
+        let list = outsider.get("/support?view=all").await.text().await.unwrap();
+        assert!(!list.contains(&ticket.number));
+    }
+
+    async fn a_request_missing_its_subject_is_not_sent(app) {
+        let app = app.with_demo_program().await;
+        let partner = app.signed_in(KESSLER_ADMIN).await;
+        let before = tickets(&app).await;
+        let response = partner.post_form("/support", &[
+            ("subject", " "),
+            ("category", "order"),
+            ("priority", "sometime"),
+            ("body", "Hello"),
+        ]).await;
+        assert_eq!(response.status(), 422);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Subject: say in a few words"), "{page}");
+        assert!(page.contains("Priority: choose how urgent"), "{page}");
+        assert!(page.contains(">Hello</textarea>"), "the form keeps what was typed");
+        assert_eq!(tickets(&app).await, before, "nothing is saved");
+        // A link to an order the partner may not read is a 404, like a missing one.
+        let foreign = an_order_of(&app, "Atlas Channel Partners").await;
+        let response = partner.get(&format!("/support/new?about=order:{}", foreign.id)).await;
+        assert_eq!(response.status(), 404);
+        // Read-only users read requests but open none.
+        let reader = app.signed_in(BRIGHTLINE_READ_ONLY).await;
+        assert_eq!(reader.get("/support").await.status(), 200);
+        assert_eq!(reader.get("/support/new").await.status(), 403);
+    }
+
+    async fn a_breach_escalates_to_the_queue_lead_once(app) {
+        let app = app.with_demo_program().await;
+        let ticket = opened_by(&app, BRIGHTLINE_ADMIN, &[
+            ("subject", "Access point keeps rebooting"),
+            ("category", "technical"),
+            ("priority", "urgent"),
+            ("body", "Since this morning, every ten minutes."),
+        ]).await;
+        assert!(notified(&app, MANAGER, &ticket.number).await, "a Platinum partner's account manager hears of it");
+        let partner = app.signed_in(BRIGHTLINE_ADMIN).await;
+        let page = partner.get(&format!("/support/{}", ticket.id)).await.text().await.unwrap();
+        assert!(page.contains("Account manager</dt><dd>Priya Shah"), "{page}");
+        let first = clock_of(&app, &ticket, "first_response").await;
+        assert_eq!(first.target_minutes, 30, "urgent for Platinum: 30 business minutes");
+
+        // Time passes beyond the target: the clock ran since long before.
+        let long_ago = portico::platform::time::now() - time::Duration::days(10);
+        clock::ActiveModel {
+            id: Set(first.id),
+            running_since: Set(Some(long_ago)),
+            due_at: Set(Some(long_ago + time::Duration::hours(1))),
+            warn_at: Set(Some(long_ago)),
+            ..Default::default()
+        }
+        .update(&app.pool)
+        .await
+        .unwrap();
+        let context = portico::platform::jobs::JobContext {
+            db: app.pool.clone(),
+            mailer: portico::platform::mail::Mailer::new(None).unwrap(),
+            base_url: app.url(""),
+        };
+        let payload = serde_json::json!({ "clock": first.id });
+        for _ in 0..3 {
+            portico::support::jobs::check_clock(context.clone(), payload.clone()).await.unwrap();
+        }
+        let breaches = sla_event::Entity::find().filter(sla_event::Column::ClockId.eq(first.id)).filter(sla_event::Column::Kind.eq("breached")).count(&app.pool).await.unwrap();
+        assert_eq!(breaches, 1, "a breach is recorded once, however often the job runs");
+        let escalations = event::Entity::find().filter(event::Column::TicketId.eq(ticket.id)).filter(event::Column::Kind.eq("escalated")).all(&app.pool).await.unwrap();
+        assert_eq!(escalations.len(), 1);
+        assert!(escalations[0].internal);
+        assert!(notified(&app, LEAD, "first response target missed").await, "the queue lead is told");
+
+        let page = partner.get(&format!("/support/{}", ticket.id)).await.text().await.unwrap();
+        assert!(page.contains("Response overdue by"), "{page}");
+        assert!(!page.contains("Escalated"), "escalations are internal: {page}");
+        let lead = app.signed_in(LEAD).await;
+        let page = lead.get(&format!("/support/{}", ticket.id)).await.text().await.unwrap();
+        assert!(page.contains("Escalated to the queue lead"), "{page}");
+        let breaching = lead.get("/support?view=breaching").await.text().await.unwrap();
+        assert!(breaching.contains(&ticket.number), "{breaching}");
+        let mine = lead.get("/support?view=mine").await.text().await.unwrap();
+        assert!(!mine.contains(&ticket.number), "nobody owns it yet");
+    }
+}
