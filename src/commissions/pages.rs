@@ -597,6 +597,7 @@ struct LinePage {
     thread_action: String,
     reply_statuses: Vec<(&'static str, &'static str)>,
     ask_support: Option<String>,
+    draft: String,
     attachment_base: String,
 }
 
@@ -762,6 +763,7 @@ pub async fn line(
         thread_object: "commission line",
         thread_action: format!("/commissions/lines/{}/messages", line.id),
         reply_statuses: Vec::new(),
+        draft: String::new(),
         ask_support: crate::support::ask_about(&scope, "commission_line", line.id, line.partner_id),
         attachment_base: String::new(),
         line,

@@ -1,5 +1,6 @@
 //! Support: business calendars and SLA clocks (a platform service any module's objects use),
-//! SLA policies by priority and tier, support queues, tickets and each ticket's timeline.
+//! SLA policies by priority and tier, support queues, tickets (a merged duplicate points at the
+//! ticket it went into) and each ticket's timeline, and support's canned replies.
 //! A fresh deployment gets a working default: one support calendar, three queues and a policy
 //! for every priority, faster for Gold and Platinum partners.
 
@@ -112,6 +113,19 @@ enum Ticket {
     Rating,
     RatingComment,
     RatedAt,
+    MergedIntoId,
+}
+
+#[derive(DeriveIden)]
+enum SupportCannedReply {
+    Table,
+    Id,
+    Title,
+    Body,
+    CreatedBy,
+    CreatedLabel,
+    CreatedAt,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -334,6 +348,7 @@ impl MigrationTrait for Migration {
                     .col(integer_null(Ticket::Rating))
                     .col(text_null(Ticket::RatingComment))
                     .col(timestamp_with_time_zone_null(Ticket::RatedAt))
+                    .col(uuid_null(Ticket::MergedIntoId))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Ticket::Table, Ticket::QueueId)
@@ -409,6 +424,20 @@ impl MigrationTrait for Migration {
                 TicketEvent::Table,
                 &["partner_id", "ticket_id", "at"],
             ))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SupportCannedReply::Table)
+                    .col(pk_uuid(SupportCannedReply::Id))
+                    .col(string(SupportCannedReply::Title))
+                    .col(text(SupportCannedReply::Body))
+                    .col(uuid_null(SupportCannedReply::CreatedBy))
+                    .col(string(SupportCannedReply::CreatedLabel))
+                    .col(timestamp_with_time_zone(SupportCannedReply::CreatedAt))
+                    .col(timestamp_with_time_zone(SupportCannedReply::UpdatedAt))
+                    .to_owned(),
+            )
             .await?;
         insert_defaults(manager).await
     }

@@ -476,6 +476,7 @@ struct DetailPage {
     thread_action: String,
     reply_statuses: Vec<(&'static str, &'static str)>,
     ask_support: Option<String>,
+    draft: String,
     attachment_base: String,
 }
 
@@ -645,6 +646,7 @@ pub async fn detail(
         thread_object: "order",
         thread_action: format!("/orders/{}/messages", order.id),
         reply_statuses: Vec::new(),
+        draft: String::new(),
         ask_support: crate::support::ask_about(&scope, "order", order.id, order.partner_id),
         attachment_base: format!("/orders/{}/attachments", order.id),
         order,

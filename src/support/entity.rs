@@ -55,6 +55,8 @@ pub mod ticket {
         pub rating: Option<i32>,
         pub rating_comment: Option<String>,
         pub rated_at: Option<TimeDateTimeWithTimeZone>,
+        /// A duplicate closed into another ticket.
+        pub merged_into_id: Option<Uuid>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -83,6 +85,29 @@ pub mod event {
         pub note: Option<String>,
         /// Vendor-only events (an escalation to the queue lead) never reach partners.
         pub internal: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod canned_reply {
+    use sea_orm::entity::prelude::*;
+
+    /// A reply support reuses; agents pick it in the reply form and edit it before sending.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "support_canned_reply")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub title: String,
+        pub body: String,
+        pub created_by: Option<Uuid>,
+        pub created_label: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub updated_at: TimeDateTimeWithTimeZone,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

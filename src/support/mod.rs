@@ -15,8 +15,10 @@
 
 mod actions;
 mod conversation;
+mod desk;
 pub mod entity;
 pub mod jobs;
+mod metrics;
 pub mod model;
 mod pages;
 pub mod seed;
@@ -50,6 +52,11 @@ pub fn routes() -> Router<AppState> {
         .route("/support", get(pages::list).post(pages::create))
         .route("/support/new", get(pages::new_form))
         .route("/support/policy", get(pages::policy))
+        .route("/support/metrics", get(metrics::metrics))
+        .route("/support/assign", post(desk::assign_many))
+        .route("/support/replies", get(desk::replies).post(desk::add_reply))
+        .route("/support/replies/{id}/remove", post(desk::remove_reply))
+        .route("/support/{id}/merge", post(desk::merge))
         .route("/support/{id}", get(pages::detail))
         .route("/support/{id}/messages", post(conversation::post))
         .route(

@@ -24,7 +24,7 @@ use crate::platform::sla::{self, Clock};
 use crate::platform::threads::MessageView;
 use crate::platform::time::{format_date, now};
 use crate::platform::web::{
-    Choice, Chrome, Notice, PageContext, TimelineEntry, choices, redirect_with_notice, render,
+    Choice, Chrome, PageContext, TimelineEntry, choices, redirect_with_notice, render,
 };
 
 const LIST_LIMIT: u64 = 200;
@@ -130,6 +130,10 @@ struct ListPage {
     q: String,
     filtered: bool,
     rows: Vec<TicketRow>,
+    /// Support staff a ticked selection can be given to (empty: no bulk assignment).
+    agents: Vec<Choice>,
+    /// This list's address, to come back to after a bulk assignment.
+    back: String,
 }
 
 const PARTNER_VIEWS: [(&str, &str); 3] = [
@@ -214,6 +218,23 @@ pub async fn list(
             .iter()
             .any(|t| t.partner_id != scope.organization_id);
     let rows = rows(&state, &scope, &tickets, &calendar.hours, at).await?;
+    let agents = if vendor && scope.can(Permission::TicketsWrite) {
+        let mut options = vec![(String::new(), "Nobody (back to the queue)".to_owned())];
+        options.extend(
+            crate::identity::store::users_of(&state.db, scope.organization_id)
+                .await?
+                .into_iter()
+                .filter(|u| u.status == "active")
+                .filter(|u| {
+                    crate::platform::scope::Role::parse(&u.role)
+                        .is_some_and(|r| r.reach(Permission::TicketsWrite).is_some())
+                })
+                .map(|u| (u.id.to_string(), u.display_name)),
+        );
+        choices(options, &scope.user_id.to_string())
+    } else {
+        Vec::new()
+    };
     let view_options = if vendor {
         &VENDOR_VIEWS[..]
     } else {
@@ -247,6 +268,13 @@ pub async fn list(
             || !params.queue.is_empty()
             || !params.tier.is_empty(),
         rows,
+        agents,
+        back: format!(
+            "/support?view={view}&queue={}&tier={}&q={}",
+            params.queue,
+            params.tier,
+            form_urlencoded::byte_serialize(params.q.as_bytes()).collect::<String>()
+        ),
     })
 }
 
@@ -551,6 +579,19 @@ struct DetailPage {
     priorities: Vec<Choice>,
     recent_orders: Vec<(String, String)>,
     recent_statements: Vec<(String, String)>,
+    /// The reply box's starting text (a canned reply chosen with `?reply=`).
+    draft: String,
+    canned: Vec<(Uuid, String)>,
+    can_merge: bool,
+    merged_into: Option<(Uuid, String)>,
+    duplicates: Vec<(Uuid, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DetailParams {
+    done: Option<String>,
+    reply: String,
 }
 
 fn describe_event(event: &store::TicketEvent, vendor: bool) -> String {
@@ -598,6 +639,10 @@ fn describe_event(event: &store::TicketEvent, vendor: bool) -> String {
             event.to_value.as_deref().unwrap_or("?")
         ),
         "escalated" => "Escalated to the queue lead (internal)".to_owned(),
+        "merged" => format!(
+            "{} merged into this request",
+            event.from_value.as_deref().unwrap_or_default()
+        ),
         other => other.to_owned(),
     }
 }
@@ -608,7 +653,7 @@ pub async fn detail(
     context: PageContext,
     scope: Scope,
     Path(id): Path<String>,
-    Query(notice): Query<Notice>,
+    Query(params): Query<DetailParams>,
 ) -> AppResult<Response> {
     let ticket = readable_ticket(&state, &scope, &id).await?;
     let vendor = scope.side() == Side::Vendor;
@@ -669,6 +714,28 @@ pub async fn detail(
     } else {
         Vec::new()
     };
+    let canned = if vendor && writes {
+        store::canned_replies(&state.db).await?
+    } else {
+        Vec::new()
+    };
+    let draft = canned
+        .iter()
+        .find(|c| c.id.to_string() == params.reply)
+        .map(|c| c.body.clone())
+        .unwrap_or_default();
+    let merged_into = match ticket.merged_into_id {
+        Some(into) => store::find(&state.db, &scope, into)
+            .await
+            .ok()
+            .map(|t| (t.id, t.number)),
+        None => None,
+    };
+    let duplicates = store::merged_into(&state.db, &ticket)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.number))
+        .collect();
     let (recent_orders, recent_statements) = if vendor {
         recent_work(&state, &scope, ticket.partner_id).await?
     } else {
@@ -676,7 +743,7 @@ pub async fn detail(
     };
     render(&DetailPage {
         chrome: Chrome::new(&state.instance, &context),
-        flash: notice.done,
+        flash: params.done.clone(),
         vendor,
         id: ticket.id,
         number: ticket.number.clone(),
@@ -743,6 +810,11 @@ pub async fn detail(
         },
         recent_orders,
         recent_statements,
+        draft,
+        canned: canned.into_iter().map(|c| (c.id, c.title)).collect(),
+        can_merge: vendor && writes && ticket.merged_into_id.is_none() && status != Status::Closed,
+        merged_into,
+        duplicates,
     })
 }
 

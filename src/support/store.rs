@@ -178,6 +178,7 @@ pub async fn create(
         rating: Set(None),
         rating_comment: Set(None),
         rated_at: Set(None),
+        merged_into_id: Set(None),
     }
     .insert(conn)
     .await?;
@@ -597,4 +598,90 @@ pub async fn created_between(
         .filter(ticket::Column::CreatedAt.lt(to))
         .all(db)
         .await?)
+}
+
+/// The ticket with this number in the caller's scope.
+pub async fn find_by_number(
+    db: &Db,
+    scope: &Scope,
+    number: &str,
+) -> Result<Option<Ticket>, AppError> {
+    let partners = scope.partners(Permission::TicketsRead)?;
+    Ok(ticket::Entity::find()
+        .filter(partners.condition(ticket::Column::PartnerId))
+        .filter(ticket::Column::Number.eq(number.trim().to_uppercase()))
+        .one(db)
+        .await?)
+}
+
+/// Duplicates merged into this ticket.
+pub async fn merged_into(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+) -> Result<Vec<Ticket>, DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::PartnerId.eq(ticket.partner_id))
+        .filter(ticket::Column::MergedIntoId.eq(ticket.id))
+        .all(conn)
+        .await
+}
+
+/// Marks `duplicate` as merged into `into` (the caller closes it); refuses when it changed.
+pub async fn mark_merged(
+    conn: &impl ConnectionTrait,
+    duplicate: &Ticket,
+    into: &Ticket,
+) -> Result<Result<(), Stale>, DbErr> {
+    let changed = ticket::Entity::update_many()
+        .col_expr(ticket::Column::MergedIntoId, Expr::value(into.id))
+        .filter(ticket::Column::Id.eq(duplicate.id))
+        .filter(ticket::Column::MergedIntoId.is_null())
+        .filter(ticket::Column::Status.eq(&duplicate.status))
+        .exec(conn)
+        .await?;
+    Ok(if changed.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(Stale)
+    })
+}
+
+pub use super::entity::canned_reply::Model as CannedReply;
+
+pub async fn canned_replies(conn: &impl ConnectionTrait) -> Result<Vec<CannedReply>, DbErr> {
+    use super::entity::canned_reply;
+    canned_reply::Entity::find()
+        .order_by_asc(canned_reply::Column::Title)
+        .all(conn)
+        .await
+}
+
+pub async fn add_canned_reply(
+    conn: &impl ConnectionTrait,
+    title: &str,
+    body: &str,
+    author: &Author,
+    at: OffsetDateTime,
+) -> Result<CannedReply, DbErr> {
+    use super::entity::canned_reply;
+    canned_reply::ActiveModel {
+        id: Set(ids::new_id()),
+        title: Set(title.to_owned()),
+        body: Set(body.to_owned()),
+        created_by: Set(author.user_id),
+        created_label: Set(author.label.clone()),
+        created_at: Set(at),
+        updated_at: Set(at),
+    }
+    .insert(conn)
+    .await
+}
+
+pub async fn remove_canned_reply(conn: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    use super::entity::canned_reply;
+    Ok(canned_reply::Entity::delete_by_id(id)
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1)
 }

@@ -188,3 +188,33 @@ on_both_databases! {
         assert!(row.attempts <= 1, "with fresh attempts");
     }
 }
+
+/// A change that reads before it writes, while a job worker commits in between: on SQLite a
+/// deferred transaction failed with "database is locked"; `begin_write` takes the write lock
+/// first, so the other writer waits its turn and both succeed.
+async fn a_transaction_that_reads_first_survives_a_concurrent_writer(backend: Backend) {
+    use sea_orm::PaginatorTrait;
+    let Some(test_db) = TestDb::create(backend).await else {
+        return;
+    };
+    let (pool, other_pool) = (open(&test_db).await, open(&test_db).await);
+    let txn = db::begin_write(&pool).await.unwrap();
+    let before = job::Entity::find().count(&txn).await.unwrap();
+    let worker =
+        tokio::spawn(async move { jobs::enqueue(&other_pool, "test.concurrent", json!({})).await });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    jobs::enqueue(&txn, "test.mine", json!({})).await.unwrap();
+    txn.commit().await.unwrap();
+    worker.await.unwrap().unwrap();
+    assert_eq!(job::Entity::find().count(&pool).await.unwrap(), before + 2);
+}
+
+#[tokio::test]
+async fn reading_first_then_writing_sqlite() {
+    a_transaction_that_reads_first_survives_a_concurrent_writer(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn reading_first_then_writing_postgres() {
+    a_transaction_that_reads_first_survives_a_concurrent_writer(Backend::Postgres).await;
+}

@@ -294,4 +294,78 @@ on_both_databases! {
         let mine = lead.get("/support?view=mine").await.text().await.unwrap();
         assert!(!mine.contains(&ticket.number), "nobody owns it yet");
     }
+
+    async fn the_desk_assigns_in_bulk_merges_duplicates_and_reuses_answers(app) {
+        let app = app.with_demo_program().await;
+        let ask = |subject: &'static str| [
+            ("subject", subject),
+            ("category", "technical"),
+            ("priority", "normal"),
+            ("body", "The controller does not see the new access points."),
+        ];
+        let first = opened_by(&app, KESSLER_ADMIN, &ask("Access points not adopted")).await;
+        let second = opened_by(&app, KESSLER_ADMIN, &ask("Controller misses new APs")).await;
+        let lead = app.signed_in(LEAD).await;
+        let leon = user_id(&app, AGENT).await.to_string();
+        let (first_id, second_id) = (first.id.to_string(), second.id.to_string());
+        let assigned = lead.post_form("/support/assign", &[
+            ("ticket", first_id.as_str()),
+            ("ticket", second_id.as_str()),
+            ("owner", leon.as_str()),
+            ("back", "/support?view=unassigned"),
+        ]).await;
+        let (path, page) = follow(&lead, assigned).await;
+        assert_eq!(path, "/support");
+        assert!(page.contains("Assigned 2 requests to Leon Marsh."), "{page}");
+        for ticket in [&first, &second] {
+            let now = ticket::Entity::find_by_id(ticket.id).one(&app.pool).await.unwrap().unwrap();
+            assert_eq!(now.owner_label.as_deref(), Some("Leon Marsh"));
+        }
+        let partner = app.signed_in(KESSLER_ADMIN).await;
+        assert_eq!(partner.post_form("/support/assign", &[("ticket", first_id.as_str()), ("owner", "")]).await.status(), 403);
+
+        // Canned replies: refused without a title, then offered in the reply box.
+        let refused = lead.post_form("/support/replies", &[("title", ""), ("body", "Please send the controller's log.")]).await;
+        assert_eq!(refused.status(), 422);
+        assert!(refused.text().await.unwrap().contains("Title: name the reply"));
+        let added = lead.post_form("/support/replies", &[("title", "Ask for the log"), ("body", "Please send the controller's log from Settings > Support.")]).await;
+        let (_, page) = follow(&lead, added).await;
+        assert!(page.contains("Ask for the log"), "{page}");
+        let ticket_page = lead.get(&format!("/support/{}", first.id)).await.text().await.unwrap();
+        let reply_link = ticket_page
+            .split("?reply=")
+            .nth(1)
+            .and_then(|rest| rest.split('#').next())
+            .expect("the ticket offers the canned reply")
+            .to_owned();
+        let drafted = lead.get(&format!("/support/{}?reply={reply_link}", first.id)).await.text().await.unwrap();
+        assert!(drafted.contains("Please send the controller&#39;s log from Settings &#62; Support.</textarea>"), "{drafted}");
+        assert_eq!(partner.get("/support/replies").await.status(), 403);
+
+        // The second request is a duplicate: merged into the first.
+        let foreign = opened_by(&app, OUTSIDER, &ask("Access points offline")).await;
+        let wrong = lead.post_form(&format!("/support/{}/merge", second.id), &[("into", &foreign.number)]).await;
+        let (_, page) = follow(&lead, wrong).await;
+        assert!(page.contains("choose another request of the same partner"), "{page}");
+        let merged = lead.post_form(&format!("/support/{}/merge", second.id), &[("into", &first.number.to_lowercase())]).await;
+        let (path, page) = follow(&lead, merged).await;
+        assert_eq!(path, format!("/support/{}", first.id));
+        assert!(page.contains(&format!("{} merged into {}", second.number, first.number)), "{page}");
+        let duplicate = ticket::Entity::find_by_id(second.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(duplicate.status, "closed");
+        assert_eq!(duplicate.merged_into_id, Some(first.id));
+        let page = partner.get(&format!("/support/{}", second.id)).await.text().await.unwrap();
+        assert!(page.contains(&format!("This request was merged into <a href=\"/support/{}\">{}</a>", first.id, first.number)), "{page}");
+        let page = partner.get(&format!("/support/{}", first.id)).await.text().await.unwrap();
+        assert!(page.contains(&second.number), "the request lists what was merged into it");
+
+        // Metrics are for vendor staff.
+        let metrics = lead.get("/support/metrics").await;
+        assert_eq!(metrics.status(), 200);
+        let metrics = metrics.text().await.unwrap();
+        for expected in ["By partner tier", "Platinum", "Leon Marsh", "Targets met", "of 5"] {
+            assert!(metrics.contains(expected), "{expected}: {metrics}");
+        }
+        assert_eq!(partner.get("/support/metrics").await.status(), 403);
+    }
 }

@@ -494,6 +494,36 @@ const ROUTES: &[RouteCase] = &[
         "/support/{id}/priority",
         Access::Requires(Permission::TicketsWrite),
     ),
+    route(
+        "GET",
+        "/support/metrics",
+        Access::Requires(Permission::TicketsRead),
+    ),
+    route(
+        "POST",
+        "/support/assign",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "GET",
+        "/support/replies",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "POST",
+        "/support/replies",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "POST",
+        "/support/replies/{id}/remove",
+        Access::Requires(Permission::TicketsWrite),
+    ),
+    route(
+        "POST",
+        "/support/{id}/merge",
+        Access::Requires(Permission::TicketsWrite),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),
