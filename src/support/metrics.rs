@@ -124,6 +124,8 @@ struct Row {
 
 struct Table {
     heading: &'static str,
+    /// The first column's header.
+    column: &'static str,
     rows: Vec<Row>,
 }
 
@@ -243,27 +245,43 @@ pub async fn metrics(
         tables: vec![
             Table {
                 heading: "By month opened",
-                rows: rows(by_month, per_day),
+                column: "Month",
+                rows: rows(by_month, per_day)
+                    .into_iter()
+                    .map(|row| Row {
+                        group: row.group.split(" · ").nth(1).unwrap_or_default().to_owned(),
+                        ..row
+                    })
+                    .collect(),
             },
             Table {
                 heading: "By partner tier",
+                column: "Tier",
                 rows: rows(by_tier, per_day),
             },
             Table {
                 heading: "By agent",
+                column: "Owner",
                 rows: rows(by_agent, per_day),
             },
             Table {
                 heading: "By partner",
+                column: "Partner",
                 rows: rows(by_partner, per_day),
             },
         ],
     })
 }
 
-/// "2026-03": months sort as text.
+/// "2026-03 · Mar 2026": sorts as text, reads as a month.
 fn month_key(at: OffsetDateTime) -> String {
-    format!("{}-{:02}", at.year(), u8::from(at.month()))
+    format!(
+        "{}-{:02} · {} {}",
+        at.year(),
+        u8::from(at.month()),
+        &at.month().to_string()[..3],
+        at.year()
+    )
 }
 
 #[cfg(test)]

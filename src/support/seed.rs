@@ -208,10 +208,17 @@ pub async fn seed_support(
             3 => Priority::Low,
             _ => Priority::Normal,
         };
-        // Spread over 180 days, the newest a few hours old.
-        let age_minutes =
-            i64::try_from((DEMO_TICKETS - n) * 180 * 24 * 60 / DEMO_TICKETS).unwrap_or(0) + 90;
-        let opened = now - Duration::minutes(age_minutes);
+        // Spread over 180 days, denser towards today (as a growing program is): about 40 in the
+        // last three days, the newest an hour and a half old.
+        let left = i64::try_from(DEMO_TICKETS - n).unwrap_or(0);
+        let total = i64::try_from(DEMO_TICKETS).unwrap_or(1);
+        let age_minutes = 180 * 24 * 60 * left * left / (total * total) + 90;
+        let raw = now - Duration::minutes(age_minutes);
+        // Partners mostly write in office hours; support answers in business minutes.
+        let business =
+            |from: OffsetDateTime, minutes: i64| calendar.hours.add_business_minutes(from, minutes);
+        let in_hours = business(raw, (n as i64 % 7) * 25);
+        let opened = if in_hours < now { in_hours } else { raw };
         let agent = &agents[n % agents.len()];
         let ticket = store::create(
             txn,
@@ -253,7 +260,7 @@ pub async fn seed_support(
         if (recent && n % 3 == 0) || (age_minutes < 10 * 24 * 60 && n % 4 == 1) {
             continue;
         }
-        let assigned = opened + Duration::minutes(20);
+        let assigned = business(opened, 10);
         let Some(agent_id) = agent.user_id else {
             continue;
         };
@@ -268,20 +275,20 @@ pub async fn seed_support(
         {
             continue;
         }
-        // Most answers come within hours; one in eight takes two days.
+        // Most answers come within hours; one in eight takes two business days.
         let answer_after = if n % 8 == 0 {
-            2 * 24 * 60
+            2 * calendar.hours.minutes_per_day()
         } else {
-            30 + (n as i64 % 5) * 50
+            20 + (n as i64 % 5) * 45
         };
-        let answered = opened + Duration::minutes(answer_after);
+        let answered = business(opened, answer_after);
         if answered > now {
             continue;
         }
         say(txn, &ticket, agent, Side::Vendor, answer, answered).await?;
         store::responded(txn, &calendar, &ticket, answered).await?;
         let ticket = if recent && n % 3 == 1 {
-            moved(
+            let waiting = moved(
                 txn,
                 &calendar,
                 &ticket,
@@ -291,6 +298,32 @@ pub async fn seed_support(
                 answered,
             )
             .await?;
+            // Half of those waiting have answered already: back with support.
+            if n % 2 == 0 {
+                let later = answered + Duration::minutes(40);
+                if later < now {
+                    let reply = "Thanks, here are the details you asked for.";
+                    say(
+                        txn,
+                        &waiting,
+                        &requester.person,
+                        Side::Partner,
+                        reply,
+                        later,
+                    )
+                    .await?;
+                    moved(
+                        txn,
+                        &calendar,
+                        &waiting,
+                        &requester.person,
+                        Status::WaitingOnVendor,
+                        None,
+                        later,
+                    )
+                    .await?;
+                }
+            }
             continue;
         } else {
             moved(txn, &calendar, &ticket, agent, Status::Open, None, answered).await?
@@ -298,8 +331,13 @@ pub async fn seed_support(
         if recent {
             continue;
         }
-        let resolved_at = answered + Duration::hours(if n % 5 == 0 { 30 } else { 3 });
-        let ticket = moved(
+        let work = if n % 5 == 0 {
+            1_500
+        } else {
+            150 + (n as i64 % 4) * 60
+        };
+        let mut resolved_at = business(answered, work);
+        let mut ticket = moved(
             txn,
             &calendar,
             &ticket,
@@ -309,8 +347,43 @@ pub async fn seed_support(
             resolved_at,
         )
         .await?;
+        // One in twelve comes back the next day and is resolved again.
+        if n % 12 == 7 && resolved_at + Duration::days(2) < now {
+            let reopened_at = resolved_at + Duration::days(1);
+            let again = "It happened again after the restart.";
+            say(
+                txn,
+                &ticket,
+                &requester.person,
+                Side::Partner,
+                again,
+                reopened_at,
+            )
+            .await?;
+            let back = moved(
+                txn,
+                &calendar,
+                &ticket,
+                &requester.person,
+                Status::WaitingOnVendor,
+                Some(again),
+                reopened_at,
+            )
+            .await?;
+            resolved_at = business(reopened_at, 120);
+            ticket = moved(
+                txn,
+                &calendar,
+                &back,
+                agent,
+                Status::Resolved,
+                Some(answer),
+                resolved_at,
+            )
+            .await?;
+        }
         if n % 10 < 6 {
-            let rating = [5, 4, 5, 3, 5, 2][n % 6];
+            let rating = [5, 4, 5, 3, 4, 5, 2, 4][(n / 2 + n / 7) % 8];
             let comment = match rating {
                 5 => Some("Quick and clear, thank you."),
                 2 => Some("Took too long; we had to chase."),
