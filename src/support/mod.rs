@@ -32,6 +32,57 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::platform::scope::{Permission, Scope, Side};
 
+/// What a partner's home page says about their support: their tier's service, their account
+/// managers (Gold and Platinum) and how many of their requests are open.
+pub struct SupportSummary {
+    pub tier: Option<String>,
+    pub account_managers: Vec<String>,
+    pub open_requests: usize,
+    pub may_open: bool,
+}
+
+/// The summary for a partner user who may read tickets, else `None`.
+pub async fn summary_for(
+    db: &crate::platform::db::Db,
+    scope: &Scope,
+) -> Result<Option<SupportSummary>, crate::platform::error::AppError> {
+    if scope.side() != Side::Partner || !scope.can(Permission::TicketsRead) {
+        return Ok(None);
+    }
+    let tier = crate::orgs::store::tier_of(db, scope.organization_id).await?;
+    let account_managers = if pages::has_account_manager(tier.as_deref()) {
+        crate::identity::store::managers_of(db, scope.organization_id)
+            .await?
+            .into_iter()
+            .map(|u| u.display_name)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let active: Vec<model::Status> = model::Status::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.is_active())
+        .collect();
+    let open = store::list(
+        db,
+        scope,
+        &store::TicketFilter {
+            statuses: active,
+            partners: Some(vec![scope.organization_id]),
+            ..store::TicketFilter::default()
+        },
+        1_000,
+    )
+    .await?;
+    Ok(Some(SupportSummary {
+        tier,
+        account_managers,
+        open_requests: open.len(),
+        may_open: scope.can(Permission::TicketsWrite),
+    }))
+}
+
 /// Where a partner user asks support about an object of their own organisation — the form,
 /// with the link filled in — or `None` when they may not open tickets for it.
 pub fn ask_about(

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, Visitor, on_both_databases};
+use crate::helpers::{Backend, TestApp, TestSmtp, Visitor, on_both_databases};
 
 const KESSLER_ADMIN: &str = "anna.kessler@kessler-it.example";
 const BRIGHTLINE_ADMIN: &str = "jana.weber@brightline.example";
@@ -252,6 +252,10 @@ on_both_databases! {
         let partner = app.signed_in(BRIGHTLINE_ADMIN).await;
         let page = partner.get(&format!("/support/{}", ticket.id)).await.text().await.unwrap();
         assert!(page.contains("Account manager</dt><dd>Priya Shah"), "{page}");
+        let home = partner.get("/").await.text().await.unwrap();
+        assert!(home.contains("Your account manager: <strong>Priya Shah</strong>"), "{home}");
+        let gold_without_manager = app.signed_in(KESSLER_ADMIN).await.get("/").await.text().await.unwrap();
+        assert!(gold_without_manager.contains("Ask support anything in the portal"), "{gold_without_manager}");
         let first = clock_of(&app, &ticket, "first_response").await;
         assert_eq!(first.target_minutes, 30, "urgent for Platinum: 30 business minutes");
 
@@ -368,4 +372,82 @@ on_both_databases! {
         }
         assert_eq!(partner.get("/support/metrics").await.status(), 403);
     }
+}
+
+/// Internal notes never reach a partner by e-mail either: the partner's mail of a public reply
+/// arrives, the note's text is in no partner's mail, and a mentioned colleague of support gets it.
+async fn internal_notes_never_reach_partners_by_mail(backend: Backend) {
+    let smtp = TestSmtp::start().await;
+    let Some(app) = TestApp::spawn_with_smtp(backend, &smtp).await else {
+        return;
+    };
+    let app = app.with_demo_program().await;
+    let ticket = opened_by(
+        &app,
+        KESSLER_ADMIN,
+        &[
+            ("subject", "Invoice address"),
+            ("category", "other"),
+            ("priority", "low"),
+            ("body", "Please use our new address from next month."),
+        ],
+    )
+    .await;
+    let agent = app.signed_in(AGENT).await;
+    reply(
+        &agent,
+        &ticket,
+        &[
+            ("body", "Their credit limit is under review, @sam.okafor."),
+            ("internal", "yes"),
+        ],
+    )
+    .await;
+    reply(
+        &agent,
+        &ticket,
+        &[
+            (
+                "body",
+                "Noted: invoices go to the new address from December.",
+            ),
+            ("then", "open"),
+        ],
+    )
+    .await;
+    // Sam: the new request and the mention; Anna: the reply and the status it moved to.
+    let mails = smtp.wait_for(4).await;
+    let to_partner: Vec<_> = mails
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t.contains("kessler-it.example")))
+        .collect();
+    assert!(
+        to_partner
+            .iter()
+            .any(|m| m.data.contains("invoices go to the new address")),
+        "the partner hears of the public reply: {mails:?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .filter(|m| !m.to.iter().any(|t| t.ends_with("@northwind.example")))
+            .all(|m| !m.data.contains("credit limit")),
+        "no partner mail carries the internal note"
+    );
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.to.iter().any(|t| t.contains(LEAD)) && m.data.contains("credit limit")),
+        "the mentioned colleague gets it: {mails:?}"
+    );
+}
+
+#[tokio::test]
+async fn internal_notes_by_mail_sqlite() {
+    internal_notes_never_reach_partners_by_mail(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn internal_notes_by_mail_postgres() {
+    internal_notes_never_reach_partners_by_mail(Backend::Postgres).await;
 }
