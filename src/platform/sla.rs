@@ -184,6 +184,70 @@ pub async fn calendar(conn: &impl ConnectionTrait, key: &str) -> Result<Calendar
     })
 }
 
+/// The stored row of a calendar, for the page that edits it.
+pub async fn calendar_row(
+    conn: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<calendar::Model>, DbErr> {
+    calendar::Entity::find()
+        .filter(calendar::Column::Key.eq(key))
+        .one(conn)
+        .await
+}
+
+/// New working hours for a calendar, already checked by [`BusinessCalendar::new`]. Clocks keep
+/// the due times they have; the hours count from each clock's next start or resume.
+pub async fn set_hours(
+    conn: &impl ConnectionTrait,
+    calendar_id: Uuid,
+    hours: &BusinessCalendar,
+    (work_days, opens, closes): (&str, &str, &str),
+) -> Result<(), DbErr> {
+    calendar::ActiveModel {
+        id: Set(calendar_id),
+        time_zone: Set(hours.zone_name().to_owned()),
+        work_days: Set(work_days.to_owned()),
+        opens: Set(opens.to_owned()),
+        closes: Set(closes.to_owned()),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn remove_holiday(
+    conn: &impl ConnectionTrait,
+    calendar_id: Uuid,
+    day: time::Date,
+) -> Result<bool, DbErr> {
+    Ok(holiday::Entity::delete_many()
+        .filter(holiday::Column::CalendarId.eq(calendar_id))
+        .filter(holiday::Column::Day.eq(day))
+        .exec(conn)
+        .await?
+        .rows_affected
+        > 0)
+}
+
+/// New targets for one policy row; clocks already running keep the target they started with.
+pub async fn set_targets(
+    conn: &impl ConnectionTrait,
+    policy_id: Uuid,
+    first_response_minutes: i64,
+    resolution_minutes: i64,
+) -> Result<(), DbErr> {
+    policy::ActiveModel {
+        id: Set(policy_id),
+        first_response_minutes: Set(first_response_minutes),
+        resolution_minutes: Set(resolution_minutes),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    Ok(())
+}
+
 /// Adds a holiday to a calendar (no change when the day is one already).
 pub async fn add_holiday(
     conn: &impl ConnectionTrait,

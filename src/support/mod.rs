@@ -22,6 +22,7 @@ mod metrics;
 pub mod model;
 mod pages;
 pub mod seed;
+mod settings;
 pub mod store;
 
 use axum::Router;
@@ -108,6 +109,14 @@ pub fn routes() -> Router<AppState> {
         .route("/support/replies", get(desk::replies).post(desk::add_reply))
         .route("/support/replies/{id}/remove", post(desk::remove_reply))
         .route("/support/{id}/merge", post(desk::merge))
+        .route("/support/settings", get(settings::settings))
+        .route("/support/settings/hours", post(settings::save_hours))
+        .route("/support/settings/holidays", post(settings::add_holiday))
+        .route(
+            "/support/settings/holidays/{day}/remove",
+            post(settings::remove_holiday),
+        )
+        .route("/support/settings/targets", post(settings::save_targets))
         .route("/support/{id}", get(pages::detail))
         .route("/support/{id}/messages", post(conversation::post))
         .route(

@@ -134,6 +134,7 @@ struct ListPage {
     agents: Vec<Choice>,
     /// This list's address, to come back to after a bulk assignment.
     back: String,
+    can_configure: bool,
 }
 
 const PARTNER_VIEWS: [(&str, &str); 3] = [
@@ -269,6 +270,7 @@ pub async fn list(
             || !params.tier.is_empty(),
         rows,
         agents,
+        can_configure: scope.can(Permission::SettingsManage),
         back: format!(
             "/support?view={view}&queue={}&tier={}&q={}",
             params.queue,

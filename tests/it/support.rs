@@ -374,6 +374,73 @@ on_both_databases! {
     }
 }
 
+on_both_databases! {
+    async fn administrators_set_the_hours_holidays_and_targets(app) {
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in("alex.morgan@northwind.example").await;
+        let page = admin.get("/support/settings").await;
+        assert_eq!(page.status(), 200);
+        assert!(page.text().await.unwrap().contains("Support hours"));
+        assert_eq!(app.signed_in(LEAD).await.get("/support/settings").await.status(), 403);
+
+        let week = [("day", "mon"), ("day", "tue"), ("day", "wed"), ("day", "thu"), ("day", "fri")];
+        let mut wrong: Vec<(&str, &str)> = week.to_vec();
+        wrong.extend([("zone", "Europe/Berln"), ("opens", "08:00"), ("closes", "18:00")]);
+        let (_, page) = follow(&admin, admin.post_form("/support/settings/hours", &wrong).await).await;
+        assert!(page.contains("Nothing was changed. Time zone"), "{page}");
+        let mut right: Vec<(&str, &str)> = week.to_vec();
+        right.extend([("zone", "Europe/Berlin"), ("opens", "08:00"), ("closes", "18:00")]);
+        let (_, page) = follow(&admin, admin.post_form("/support/settings/hours", &right).await).await;
+        assert!(page.contains("Mon–Fri 08:00–18:00 (Europe/Berlin)"), "{page}");
+
+        let (_, page) = follow(&admin, admin.post_form("/support/settings/holidays", &[("day", "2026-12-24"), ("name", "Christmas Eve")]).await).await;
+        assert!(page.contains("24 Dec 2026 · Christmas Eve"), "{page}");
+        let (_, page) = follow(&admin, admin.post_form("/support/settings/holidays/2026-12-24/remove", &[]).await).await;
+        assert!(!page.contains("Christmas Eve"), "{page}");
+        assert_eq!(admin.post_form("/support/settings/holidays/2026-12-24/remove", &[]).await.status(), 404);
+
+        // Targets: one wrong value changes nothing; then urgent Platinum answers within 20 minutes.
+        let policies = portico::platform::sla::policies(&app.pool, "ticket").await.unwrap();
+        let platinum_urgent = policies
+            .iter()
+            .find(|p| p.priority == "urgent" && p.tier.as_deref() == Some("Platinum"))
+            .unwrap();
+        let mut fields: Vec<(String, String)> = policies
+            .iter()
+            .flat_map(|p| {
+                [
+                    (format!("first-{}", p.id), p.first_response_minutes.to_string()),
+                    (format!("resolution-{}", p.id), p.resolution_minutes.to_string()),
+                ]
+            })
+            .collect();
+        let first_field = format!("first-{}", platinum_urgent.id);
+        let set = |fields: &mut Vec<(String, String)>, value: &str| {
+            for (name, v) in fields.iter_mut() {
+                if *name == first_field {
+                    *v = value.to_owned();
+                }
+            }
+        };
+        set(&mut fields, "soon");
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (_, page) = follow(&admin, admin.post_form("/support/settings/targets", &pairs).await).await;
+        assert!(page.contains("Urgent priority, Platinum: targets are whole business minutes"), "{page}");
+        set(&mut fields, "20");
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (_, page) = follow(&admin, admin.post_form("/support/settings/targets", &pairs).await).await;
+        assert!(page.contains("1 target row saved"), "{page}");
+        let ticket = opened_by(&app, BRIGHTLINE_ADMIN, &[
+            ("subject", "Core switch down"),
+            ("category", "technical"),
+            ("priority", "urgent"),
+            ("body", "The core switch at our warehouse does not boot."),
+        ])
+        .await;
+        assert_eq!(clock_of(&app, &ticket, "first_response").await.target_minutes, 20);
+    }
+}
+
 /// Internal notes never reach a partner by e-mail either: the partner's mail of a public reply
 /// arrives, the note's text is in no partner's mail, and a mentioned colleague of support gets it.
 async fn internal_notes_never_reach_partners_by_mail(backend: Backend) {

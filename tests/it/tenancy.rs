@@ -524,6 +524,31 @@ const ROUTES: &[RouteCase] = &[
         "/support/{id}/merge",
         Access::Requires(Permission::TicketsWrite),
     ),
+    route(
+        "GET",
+        "/support/settings",
+        Access::Requires(Permission::SettingsManage),
+    ),
+    route(
+        "POST",
+        "/support/settings/hours",
+        Access::Requires(Permission::SettingsManage),
+    ),
+    route(
+        "POST",
+        "/support/settings/holidays",
+        Access::Requires(Permission::SettingsManage),
+    ),
+    route(
+        "POST",
+        "/support/settings/holidays/{day}/remove",
+        Access::Requires(Permission::SettingsManage),
+    ),
+    route(
+        "POST",
+        "/support/settings/targets",
+        Access::Requires(Permission::SettingsManage),
+    ),
     route("GET", "/notifications", Access::SignedIn),
     route("POST", "/notifications/read-all", Access::SignedIn),
     route("GET", "/notifications/{id}", Access::SignedIn),
@@ -742,6 +767,7 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
             &portico::platform::ids::new_id().to_string(),
         )
         .replace("{name}", "portico.css")
+        .replace("{day}", "2026-12-25")
         .replace("{token}", &portico::platform::ids::random_token())
 }
 
