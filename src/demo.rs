@@ -84,10 +84,10 @@ pub async fn prepare(
         println!("Building the large program (2,000 partners, ~1,000,000 orders)…");
         match crate::scale::grow(&db, &password_hash).await {
             Ok(grown) => println!(
-                "Built {} more partners, {} users and {} orders in {:.0} s; their people sign in \
-                 as admin@p0001.example … user9@p1983.example. Accrue their commissions with \
-                 `portico commissions settle` (same database).",
-                grown.partners, grown.users, grown.orders, grown.seconds
+                "Built {} more partners, {} users, {} orders and {} support tickets in {:.0} s; \
+                 their people sign in as admin@p0001.example … user9@p1983.example. Accrue their \
+                 commissions with `portico commissions settle` (same database).",
+                grown.partners, grown.users, grown.orders, grown.tickets, grown.seconds
             ),
             Err(error) => result = Err(error),
         }

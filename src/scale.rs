@@ -1,7 +1,7 @@
 //! Large demo programs, for measuring Portico at the size of a real channel: `portico demo
 //! --scale large` adds to the demo program 1,984 generated partners (2,000 in all), ten users
-//! each (about 20,000) and about 1,000,000 orders with three lines on average, each with its
-//! timeline. Deterministic: the same program every time. Rows go in with multi-row inserts in
+//! each (about 20,000), about 1,000,000 orders with three lines on average, each with its
+//! timeline, and 10,000 support tickets. Deterministic: the same program every time. Rows go in with multi-row inserts in
 //! batches, so it builds in minutes, not hours.
 
 use std::collections::HashMap;
@@ -78,6 +78,7 @@ pub struct Grown {
     pub partners: usize,
     pub users: usize,
     pub orders: usize,
+    pub tickets: usize,
     pub seconds: f64,
 }
 
@@ -395,10 +396,19 @@ pub async fn grow(db: &Db, password_hash: &str) -> anyhow::Result<Grown> {
         [Value::from(number - 1)],
     ))
     .await?;
+    let requesters: Vec<(Uuid, &str, Uuid, String)> = partner_tiers
+        .iter()
+        .map(|(id, tier)| {
+            let (buyer, label) = buyers[id].clone();
+            (*id, *tier, buyer, label)
+        })
+        .collect();
+    let tickets = crate::support::seed::grow(db, &requesters, at).await?;
     Ok(Grown {
         partners: PARTNERS,
         users: PARTNERS * USERS_PER_PARTNER,
         orders: plan.len(),
+        tickets,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -133,6 +133,7 @@ impl BusinessCalendar {
     }
 
     /// Whether an instant lies inside opening hours on a business day.
+    #[cfg(test)]
     pub fn is_open(&self, at: OffsetDateTime) -> bool {
         let at = to_nanos(at);
         self.window(self.local_date(at))

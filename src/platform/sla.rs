@@ -79,7 +79,7 @@ pub mod entity {
             pub calendar_id: Uuid,
             pub target_minutes: i64,
             pub started_at: TimeDateTimeWithTimeZone,
-            /// running, paused or stopped.
+            /// running, paused, stopped, or cancelled (the work it measured will not happen).
             pub state: String,
             /// Business minutes used before the current run began.
             pub used_minutes: i64,
@@ -107,7 +107,7 @@ pub mod entity {
             pub id: Uuid,
             pub clock_id: Uuid,
             pub partner_id: Uuid,
-            /// started, paused, resumed, warning, breached, met, missed.
+            /// started, paused, resumed, warning, breached, met, missed, cancelled.
             pub kind: String,
             pub at: TimeDateTimeWithTimeZone,
             pub detail: Option<String>,
@@ -145,7 +145,6 @@ pub mod entity {
 use entity::{calendar, clock, event, holiday, policy};
 
 pub use clock::Model as Clock;
-pub use event::Model as ClockEvent;
 pub use policy::Model as Policy;
 
 /// A calendar as stored, with its working hours ready for arithmetic.
@@ -385,12 +384,22 @@ pub async fn start(
 }
 
 /// Business minutes a clock has used up to `at`.
+///
+/// A running clock counts back from its due time, so a change of the calendar's hours or
+/// holidays never moves a deadline already given: what is left is the business time until
+/// `due_at` (or past it, negative).
 pub fn used_at(clock: &Clock, hours: &BusinessCalendar, at: OffsetDateTime) -> i64 {
-    let running = match (clock.state.as_str(), clock.running_since) {
-        ("running", Some(since)) => hours.business_minutes_between(since, at),
-        _ => 0,
-    };
-    clock.used_minutes + running
+    match (clock.state.as_str(), clock.due_at) {
+        ("running", Some(due)) => {
+            let left = if at <= due {
+                hours.business_minutes_between(at, due)
+            } else {
+                -hours.business_minutes_between(due, at)
+            };
+            clock.target_minutes - left
+        }
+        _ => clock.used_minutes,
+    }
 }
 
 /// Pauses a running clock (no change otherwise): the time until it resumes does not count.
@@ -456,7 +465,7 @@ pub async fn stop(
     clock: &Clock,
     at: OffsetDateTime,
 ) -> Result<(), DbErr> {
-    if clock.state == "stopped" {
+    if clock.state == "stopped" || clock.state == "cancelled" {
         return Ok(());
     }
     let used = used_at(clock, &calendar.hours, at);
@@ -491,6 +500,35 @@ pub async fn stop(
         )),
     )
     .await
+}
+
+/// Ends a clock whose work will not happen here (a request closed or merged before anyone
+/// answered it): it counts neither as met nor as missed, unless it had breached already.
+pub async fn cancel(
+    conn: &impl ConnectionTrait,
+    calendar: &Calendar,
+    clock: &Clock,
+    at: OffsetDateTime,
+    why: &str,
+) -> Result<(), DbErr> {
+    if clock.state == "stopped" || clock.state == "cancelled" {
+        return Ok(());
+    }
+    let used = used_at(clock, &calendar.hours, at);
+    clock::ActiveModel {
+        id: Set(clock.id),
+        state: Set("cancelled".to_owned()),
+        used_minutes: Set(used),
+        running_since: Set(None),
+        due_at: Set(None),
+        warn_at: Set(None),
+        stopped_at: Set(Some(at)),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?;
+    jobs::cancel_pending(conn, &checks_prefix(clock)).await?;
+    record(conn, clock, "cancelled", at, Some(why.to_owned())).await
 }
 
 /// The clocks of an object, by metric.
@@ -540,19 +578,6 @@ pub async fn holidays(
         .await
 }
 
-/// The events of a clock, oldest first.
-pub async fn events_of(
-    conn: &impl ConnectionTrait,
-    clock: &Clock,
-) -> Result<Vec<ClockEvent>, DbErr> {
-    event::Entity::find()
-        .filter(event::Column::PartnerId.eq(clock.partner_id))
-        .filter(event::Column::ClockId.eq(clock.id))
-        .order_by_asc(event::Column::At)
-        .all(conn)
-        .await
-}
-
 /// Queues the warning and breach checks of a running clock as jobs of the owner's `kind`
 /// (payload `{"clock": id}`); each due time is queued once, whatever the number of callers.
 pub async fn schedule(conn: &impl ConnectionTrait, kind: &str, clock: &Clock) -> Result<(), DbErr> {
@@ -589,10 +614,20 @@ pub async fn observe(
         return Ok(None);
     }
     let due = |when: Option<OffsetDateTime>| when.is_some_and(|w| w <= at);
-    let (column, observed, kind) = if found.breached_at.is_none() && due(found.due_at) {
-        (clock::Column::BreachedAt, Observed::Breached, "breached")
+    let (column, due_column, observed, kind) = if found.breached_at.is_none() && due(found.due_at) {
+        (
+            clock::Column::BreachedAt,
+            clock::Column::DueAt,
+            Observed::Breached,
+            "breached",
+        )
     } else if found.warned_at.is_none() && found.breached_at.is_none() && due(found.warn_at) {
-        (clock::Column::WarnedAt, Observed::Warning, "warning")
+        (
+            clock::Column::WarnedAt,
+            clock::Column::WarnAt,
+            Observed::Warning,
+            "warning",
+        )
     } else {
         return Ok(None);
     };
@@ -601,6 +636,9 @@ pub async fn observe(
         .filter(clock::Column::Id.eq(found.id))
         .filter(clock::Column::State.eq("running"))
         .filter(column.is_null())
+        // Only while the time claimed is still the clock's: a pause and resume committed since
+        // the read moved it.
+        .filter(due_column.lte(at))
         .exec(conn)
         .await?;
     if claimed.rows_affected == 0 {
@@ -627,17 +665,21 @@ pub fn view(clock: &Clock, hours: &BusinessCalendar, what: &str, now: OffsetDate
     let left = clock.target_minutes - used;
     let words = |minutes: i64| format_business_minutes(minutes, per_day);
     let (label, tone) = match clock.state.as_str() {
-        "running" if left <= 0 || clock.breached_at.is_some() => (
+        "running" if clock.breached_at.is_some() || clock.due_at.is_none_or(|due| due <= now) => (
             format!("{what} overdue by {} (business hours)", words(-left.min(0))),
             "red",
         ),
         "running" => (
-            format!("{what} due in {} (business hours)", words(left)),
+            format!("{what} due in {} (business hours)", words(left.max(0))),
             if left * 4 < clock.target_minutes {
                 "amber"
             } else {
                 "ok"
             },
+        ),
+        "cancelled" => (
+            format!("{what} clock ended: closed before it was due"),
+            "paused",
         ),
         "paused" => (
             format!("{what} clock paused · {} left", words(left.max(0))),
@@ -684,6 +726,7 @@ mod tests {
     }
 
     fn clock(state: &str, used: i64, since: Option<OffsetDateTime>) -> Clock {
+        let due = since.map(|since| office().add_business_minutes(since, 240 - used));
         Clock {
             id: Uuid::nil(),
             partner_id: Uuid::nil(),
@@ -696,7 +739,7 @@ mod tests {
             state: state.into(),
             used_minutes: used,
             running_since: since,
-            due_at: None,
+            due_at: due,
             warn_at: None,
             warned_at: None,
             breached_at: None,
@@ -731,6 +774,28 @@ mod tests {
         assert_eq!(
             used_at(&running, &hours, datetime!(2026-12-07 11:00 UTC)),
             220
+        );
+    }
+
+    #[test]
+    fn a_new_holiday_never_moves_a_running_deadline() {
+        let since = datetime!(2026-12-07 08:00 UTC);
+        let running = clock("running", 0, Some(since));
+        let due = running.due_at.unwrap();
+        let with_holiday = BusinessCalendar::new(
+            "Europe/Berlin",
+            "mon,tue,wed,thu,fri",
+            "09:00",
+            "17:00",
+            [time::macros::date!(2026 - 12 - 07)],
+        )
+        .unwrap();
+        let later = since + time::Duration::minutes(60);
+        let view = view(&running, &with_holiday, "Response", later);
+        assert_eq!(view.due, Some(due), "the due time stays");
+        assert_ne!(
+            view.tone, "red",
+            "not overdue before its due time: {view:?}"
         );
     }
 

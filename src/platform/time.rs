@@ -19,6 +19,16 @@ pub fn format_date(at: OffsetDateTime) -> String {
         .expect("the date format has no fallible parts")
 }
 
+/// A moment as pages show a deadline: "12 Mar 2026, 14:30 UTC".
+pub fn format_moment(at: OffsetDateTime) -> String {
+    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
+        "[day padding:none] [month repr:short] [year], [hour]:[minute] UTC"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(FORMAT)
+        .expect("the moment format has no fallible parts")
+}
+
 /// A calendar day as pages show it: "12 Mar 2026".
 pub fn format_day(day: time::Date) -> String {
     format_date(start_of_day(day))

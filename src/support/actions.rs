@@ -13,11 +13,11 @@ use uuid::Uuid;
 
 use super::conversation;
 use super::model::{Priority, Status, ValidTicket, may_reopen};
-use super::pages::{has_account_manager, readable_ticket};
+use super::pages::{account_managers, readable_ticket};
 use super::store::{self, About, Stale, Ticket};
 use crate::AppState;
 use crate::audit::{self, Entry};
-use crate::identity::store::{User, managers_of, readers_of};
+use crate::identity::store::{User, readers_of};
 use crate::notify::{self, Event};
 use crate::orgs::store as orgs;
 use crate::platform::db::Db;
@@ -176,14 +176,12 @@ pub(super) async fn open(
         .filter(|q| q.id == ticket.queue_id)
         .filter_map(|q| q.lead_user_id)
         .collect();
-    if has_account_manager(tier.as_deref()) {
-        told.extend(
-            managers_of(&state.db, partner_id)
-                .await?
-                .into_iter()
-                .map(|u| u.id),
-        );
-    }
+    told.extend(
+        account_managers(&state.db, partner_id, tier.as_deref())
+            .await?
+            .into_iter()
+            .map(|u| u.id),
+    );
     tell(
         &txn,
         &ticket,
@@ -313,8 +311,11 @@ pub(super) async fn move_ticket(
     to: Status,
     note: Option<String>,
 ) -> AppResult<Result<Ticket, Stale>> {
-    let calendar = sla::calendar(conn, store::CALENDAR).await?;
     let from = store::status_of(ticket);
+    if from == to {
+        return Ok(Ok(ticket.clone()));
+    }
+    let calendar = sla::calendar(conn, store::CALENDAR).await?;
     let moved = match store::change_status(conn, &calendar, ticket, actor, to, note.clone(), now())
         .await?
     {
@@ -377,10 +378,17 @@ pub async fn set_status(
     if partner && to != Status::Closed {
         return Err(AppError::Forbidden);
     }
-    if !store::status_of(&ticket).is_active() && to.is_active() {
+    let current = store::status_of(&ticket);
+    if current == to {
         return Ok(back_to(
             &ticket,
-            "Use “Reopen” to work on a resolved or closed request again.",
+            "Nothing changed: the request already has that status.",
+        ));
+    }
+    if !current.is_active() && to != Status::Closed {
+        return Ok(back_to(
+            &ticket,
+            "This request is resolved or closed; the partner can reopen it within 14 days of the resolution.",
         ));
     }
     if form.current != ticket.status {
@@ -434,6 +442,12 @@ pub async fn reopen(
         return Err(AppError::Forbidden);
     }
     require_writer(&scope, &ticket)?;
+    if ticket.merged_into_id.is_some() {
+        return Ok(back_to(
+            &ticket,
+            "This request was merged into another one; write there instead.",
+        ));
+    }
     if !may_reopen(store::status_of(&ticket), ticket.resolved_at, now()) {
         return Ok(back_to(
             &ticket,
@@ -490,10 +504,10 @@ pub async fn rate(
         return Err(AppError::Forbidden);
     }
     require_writer(&scope, &ticket)?;
-    if store::status_of(&ticket).is_active() {
+    if store::status_of(&ticket).is_active() || ticket.merged_into_id.is_some() {
         return Ok(back_to(
             &ticket,
-            "You can rate a request once it is resolved.",
+            "You can rate a request once it is resolved (a merged one is rated where it continued).",
         ));
     }
     let Some(rating) = form

@@ -119,10 +119,13 @@ pub async fn post(
         return Err(AppError::Forbidden);
     }
     let from_partner = scope.side() == Side::Partner;
+    // Support chooses what follows a reply on an active request; reopening is its own action.
     let then = match upload.field("then") {
         "" => None,
         key => match Status::parse(key) {
-            Some(wanted) if !from_partner => Some(wanted),
+            Some(wanted) if !from_partner && status.is_active() && wanted != Status::Closed => {
+                Some(wanted)
+            }
             _ => return Ok(back_to(&ticket, "Choose what happens after your reply.")),
         },
     };
@@ -152,6 +155,10 @@ pub async fn post(
     };
     let at = now();
     let txn = crate::platform::db::begin_write(&state.db).await?;
+    // The request as it stands now, under the write lock: someone may have acted while the
+    // message was being written.
+    let ticket = store::reread(&txn, &ticket).await?;
+    let status = store::status_of(&ticket);
     let posted = post_and_tell(
         &txn,
         &ticket,
@@ -170,18 +177,14 @@ pub async fn post(
             store::responded(&txn, &calendar, &ticket, at).await?;
         }
         let next = match then {
-            Some(wanted) => wanted,
-            None => status_after_message(status, from_partner, false),
+            Some(wanted) if status.is_active() => wanted,
+            _ => status_after_message(status, from_partner),
         };
         let note = (next == Status::Resolved).then(|| threads::excerpt(&body));
-        if next != status
-            && let Err(Stale) =
-                move_ticket(&txn, &scope, &client, &actor, &ticket, next, note).await?
-        {
-            return Ok(back_to(
-                &ticket,
-                "Someone changed this request while you were writing; your message was not sent. Here is how it stands now.",
-            ));
+        // A status that moved in the meantime keeps the message and leaves the status be.
+        if next != status {
+            let _: Result<_, Stale> =
+                move_ticket(&txn, &scope, &client, &actor, &ticket, next, note).await?;
         }
     }
     audit::record(

@@ -70,9 +70,22 @@ pub async fn assign_many(
     let actor = context.author(&scope);
     let (mut assigned, mut left) = (0, 0);
     let mut owner_name = None;
-    for id in chosen {
-        let ticket = readable_ticket(&state, &scope, id).await?;
-        if !may_write(&scope, &ticket) {
+    for choice in chosen {
+        // "<ticket id>:<owner id as the list showed it>"
+        let (id, shown_owner) = choice.split_once(':').unwrap_or((choice, ""));
+        let ticket = match readable_ticket(&state, &scope, id).await {
+            Ok(ticket) => ticket,
+            Err(AppError::NotFound) => {
+                left += 1;
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
+        let owner_now = ticket
+            .owner_user_id
+            .map(|o| o.to_string())
+            .unwrap_or_default();
+        if !may_write(&scope, &ticket) || owner_now != shown_owner {
             left += 1;
             continue;
         }
@@ -186,6 +199,15 @@ pub async fn merge(
     }
     let actor = context.author(&scope);
     let txn = begin_write(&state.db).await?;
+    if let Err(Stale) = store::claim_merge_target(&txn, &into, now()).await? {
+        return Ok(back_to(
+            &duplicate,
+            &format!(
+                "{} changed meanwhile (merged, resolved or closed); nothing was merged.",
+                into.number
+            ),
+        ));
+    }
     if let Err(Stale) = store::mark_merged(&txn, &duplicate, &into).await? {
         return Ok(back_to(
             &duplicate,

@@ -45,7 +45,8 @@ fn outcome(clock: &Clock) -> Option<bool> {
 impl Tally {
     pub fn add(&mut self, ticket: &Ticket, clocks: &[Clock]) {
         self.tickets += 1;
-        if ticket.resolved_at.is_some() {
+        // A reopened request counts as resolved once, whether or not it is resolved again yet.
+        if ticket.resolved_at.is_some() || ticket.reopened > 0 {
             self.resolved += 1;
         }
         if ticket.reopened > 0 {
@@ -207,7 +208,8 @@ pub async fn metrics(
     let mut by_agent: BTreeMap<String, Tally> = BTreeMap::new();
     let mut by_partner: BTreeMap<String, Tally> = BTreeMap::new();
     let no_clocks = Vec::new();
-    for ticket in &tickets {
+    // Merged duplicates live on in the request they went into.
+    for ticket in tickets.iter().filter(|t| t.merged_into_id.is_none()) {
         let own = clocks.get(&ticket.id).unwrap_or(&no_clocks);
         let month = month_key(ticket.created_at);
         let tier = tiers
@@ -301,5 +303,41 @@ mod tests {
             ..Tally::default()
         };
         assert_eq!(tally.satisfaction(), Some((43, 3)));
+    }
+
+    #[test]
+    fn a_reopened_request_still_open_keeps_the_reopen_rate_within_bounds() {
+        let at = time::macros::datetime!(2026-03-02 10:00 UTC);
+        let ticket = |reopened: i32, resolved: bool| Ticket {
+            id: Uuid::nil(),
+            number: "TCK-1".into(),
+            partner_id: Uuid::nil(),
+            subject: String::new(),
+            category: "other".into(),
+            priority: "normal".into(),
+            status: "open".into(),
+            queue_id: Uuid::nil(),
+            requester_user_id: None,
+            requester_label: String::new(),
+            owner_user_id: None,
+            owner_label: None,
+            object_type: None,
+            object_id: None,
+            object_label: None,
+            created_at: at,
+            updated_at: at,
+            first_responded_at: None,
+            resolved_at: resolved.then_some(at),
+            closed_at: None,
+            reopened,
+            rating: None,
+            rating_comment: None,
+            rated_at: None,
+            merged_into_id: None,
+        };
+        let mut tally = Tally::default();
+        tally.add(&ticket(0, true), &[]);
+        tally.add(&ticket(1, false), &[]);
+        assert_eq!(tally.reopen_rate(), Some(50));
     }
 }

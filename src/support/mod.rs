@@ -51,15 +51,11 @@ pub async fn summary_for(
         return Ok(None);
     }
     let tier = crate::orgs::store::tier_of(db, scope.organization_id).await?;
-    let account_managers = if pages::has_account_manager(tier.as_deref()) {
-        crate::identity::store::managers_of(db, scope.organization_id)
-            .await?
-            .into_iter()
-            .map(|u| u.display_name)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let account_managers = pages::account_managers(db, scope.organization_id, tier.as_deref())
+        .await?
+        .into_iter()
+        .map(|u| u.display_name)
+        .collect();
     let active: Vec<model::Status> = model::Status::ALL
         .iter()
         .copied()

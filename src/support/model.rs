@@ -109,14 +109,14 @@ pub fn may_reopen(
         && resolved_at.is_some_and(|resolved| now - resolved <= Duration::days(REOPEN_DAYS))
 }
 
-/// The status a ticket takes when someone writes in it. A partner's message puts the ball in
-/// support's court; a support reply either waits on the partner or keeps working.
-pub fn status_after_message(current: Status, from_partner: bool, wait_on_partner: bool) -> Status {
+/// The status a ticket takes when someone writes in it without choosing one: a partner's
+/// message puts the ball in support's court; a support reply keeps the work open. Resolved and
+/// closed requests stay so (reopening is its own action).
+pub fn status_after_message(current: Status, from_partner: bool) -> Status {
     match (current, from_partner) {
         (Status::Resolved | Status::Closed, _) => current,
         (Status::New, true) => Status::New,
         (_, true) => Status::WaitingOnVendor,
-        (_, false) if wait_on_partner => Status::WaitingOnPartner,
         (_, false) => Status::Open,
     }
 }
@@ -204,12 +204,6 @@ impl NewTicketForm {
     }
 }
 
-/// Mean of some durations, or none.
-pub fn mean(values: &[i64]) -> Option<i64> {
-    let count = i64::try_from(values.len()).ok().filter(|n| *n > 0)?;
-    Some(values.iter().sum::<i64>() / count)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,18 +246,15 @@ mod tests {
     #[test]
     fn messages_move_the_ticket_to_whoever_must_act() {
         use Status::*;
-        assert_eq!(status_after_message(New, true, false), New);
+        assert_eq!(status_after_message(New, true), New);
         assert_eq!(
-            status_after_message(WaitingOnPartner, true, false),
+            status_after_message(WaitingOnPartner, true),
             WaitingOnVendor
         );
-        assert_eq!(status_after_message(Open, true, false), WaitingOnVendor);
-        assert_eq!(status_after_message(New, false, false), Open);
-        assert_eq!(
-            status_after_message(WaitingOnVendor, false, true),
-            WaitingOnPartner
-        );
-        assert_eq!(status_after_message(Resolved, true, false), Resolved);
+        assert_eq!(status_after_message(Open, true), WaitingOnVendor);
+        assert_eq!(status_after_message(New, false), Open);
+        assert_eq!(status_after_message(WaitingOnVendor, false), Open);
+        assert_eq!(status_after_message(Resolved, true), Resolved);
         assert!(WaitingOnPartner.pauses_resolution());
         assert!(!WaitingOnVendor.pauses_resolution());
     }
@@ -284,7 +275,5 @@ mod tests {
         for status in Status::ALL {
             assert_eq!(Status::parse(status.key()), Some(*status));
         }
-        assert_eq!(mean(&[]), None);
-        assert_eq!(mean(&[10, 20]), Some(15));
     }
 }

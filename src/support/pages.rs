@@ -42,8 +42,24 @@ pub(super) async fn readable_ticket(
 }
 
 /// Tiers that get a named account manager and priority routing (seed 004).
-pub(super) fn has_account_manager(tier: Option<&str>) -> bool {
+fn has_account_manager(tier: Option<&str>) -> bool {
     matches!(tier, Some("Gold" | "Platinum"))
+}
+
+/// A Gold or Platinum partner's account managers: the active partner managers assigned to it.
+pub(super) async fn account_managers(
+    db: &crate::platform::db::Db,
+    partner_id: Uuid,
+    tier: Option<&str>,
+) -> Result<Vec<crate::identity::store::User>, sea_orm::DbErr> {
+    if !has_account_manager(tier) {
+        return Ok(Vec::new());
+    }
+    Ok(managers_of(db, partner_id)
+        .await?
+        .into_iter()
+        .filter(|u| u.status == "active")
+        .collect())
 }
 
 fn status_label(scope: &Scope, status: Status) -> &'static str {
@@ -87,7 +103,10 @@ fn clock_row(clock: &Clock, hours: &BusinessCalendar, at: OffsetDateTime) -> Clo
             "met" => "green",
             _ => "neutral",
         },
-        due: view.due.map(|d| d.to_string()).unwrap_or_default(),
+        due: view
+            .due
+            .map(crate::platform::time::format_moment)
+            .unwrap_or_default(),
     }
 }
 
@@ -100,6 +119,8 @@ struct TicketRow {
     tone: &'static str,
     priority: &'static str,
     owner: String,
+    /// The owner's id as this row shows it, so a bulk assignment notices a change since.
+    owner_id: String,
     clock: Option<ClockRow>,
     updated: String,
     updated_exact: String,
@@ -307,6 +328,7 @@ async fn rows(
                 status: status_label(scope, status),
                 tone: status.tone(),
                 priority: store::priority_of(t).label(),
+                owner_id: t.owner_user_id.map(|id| id.to_string()).unwrap_or_default(),
                 owner: t
                     .owner_label
                     .clone()
@@ -351,6 +373,10 @@ async fn resolve_about(state: &AppState, scope: &Scope, about: &str) -> AppResul
     match kind {
         "order" => {
             let order = crate::orders::store::find_order(&state.db, scope, id).await?;
+            // A parent organisation reads its sub-partners' orders but asks only about its own.
+            if order.partner_id != scope.organization_id {
+                return Err(AppError::NotFound);
+            }
             Ok(Some(About {
                 object_type: "order",
                 object_id: order.id,
@@ -359,6 +385,9 @@ async fn resolve_about(state: &AppState, scope: &Scope, about: &str) -> AppResul
         }
         "commission_line" => {
             let line = crate::commissions::store::find_line(&state.db, scope, id).await?;
+            if line.partner_id != scope.organization_id {
+                return Err(AppError::NotFound);
+            }
             Ok(Some(About {
                 object_type: "commission_line",
                 object_id: line.id,
@@ -664,15 +693,11 @@ pub async fn detail(
     let calendar = sla::calendar(&state.db, store::CALENDAR).await?;
     let partner = orgs::names_of(&state.db, &[ticket.partner_id]).await?;
     let tier = orgs::tier_of(&state.db, ticket.partner_id).await?;
-    let account_managers = if has_account_manager(tier.as_deref()) {
-        managers_of(&state.db, ticket.partner_id)
-            .await?
-            .into_iter()
-            .map(|u| u.display_name)
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let account_managers = account_managers(&state.db, ticket.partner_id, tier.as_deref())
+        .await?
+        .into_iter()
+        .map(|u| u.display_name)
+        .collect();
     let queue = store::queues(&state.db)
         .await?
         .into_iter()
@@ -793,9 +818,11 @@ pub async fn detail(
         staff,
         can_resolve: vendor && writes && status.is_active(),
         can_close: writes && status != Status::Closed,
-        can_reopen: own_partner && may_reopen(status, ticket.resolved_at, at),
+        can_reopen: own_partner
+            && ticket.merged_into_id.is_none()
+            && may_reopen(status, ticket.resolved_at, at),
         reopen_days: REOPEN_DAYS,
-        can_rate: own_partner && !status.is_active(),
+        can_rate: own_partner && !status.is_active() && ticket.merged_into_id.is_none(),
         rating: ticket.rating.map(|r| match &ticket.rating_comment {
             Some(comment) => format!("{r} of 5 — “{comment}”"),
             None => format!("{r} of 5"),

@@ -9,7 +9,7 @@ use time::{Date, Duration, Month, OffsetDateTime};
 use uuid::Uuid;
 
 use super::model::{Category, Priority, Status, ValidTicket};
-use super::store::{self, NewTicket};
+use super::store::{self, NewTicket, route};
 use crate::platform::scope::Side;
 use crate::platform::sla::{self, Calendar};
 use crate::platform::threads::{self, NewMessage, Participant};
@@ -456,4 +456,252 @@ async fn record_past_breaches(
         }
     }
     Ok(())
+}
+
+/// Tickets of the large program.
+pub const LARGE_TICKETS: usize = 10_000;
+
+/// Adds [`LARGE_TICKETS`] tickets over the last year to the large program's partners, in bulk:
+/// each with its opening message, its timeline's first entry and both clocks — most resolved
+/// (clocks stopped, within target or not), the newest still open with clocks running, some of
+/// them breached. `partners` are (id, tier, requester id, requester label).
+pub async fn grow(
+    db: &crate::platform::db::Db,
+    partners: &[(Uuid, &str, Uuid, String)],
+    now: OffsetDateTime,
+) -> anyhow::Result<usize> {
+    use crate::platform::sla::entity::clock;
+    use crate::platform::threads::entity::{message, thread};
+    use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+
+    if partners.is_empty() {
+        return Ok(0);
+    }
+    let calendar = sla::calendar(db, store::CALENDAR).await?;
+    let queues = store::queues(db).await?;
+    let policies = sla::policies(db, store::OBJECT_TYPE).await?;
+    let agents: Vec<(Uuid, String)> = crate::identity::entity::user::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| u.role == crate::platform::scope::Role::Support.key())
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let first_number = crate::platform::numbers::next(db, "ticket", 10_001).await?;
+    let mut written = 0;
+    for chunk_start in (0..LARGE_TICKETS).step_by(1_000) {
+        let (mut tickets, mut clocks, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut threads, mut messages) = (Vec::new(), Vec::new());
+        for n in chunk_start..(chunk_start + 1_000).min(LARGE_TICKETS) {
+            let (partner_id, tier, requester_id, requester_label) =
+                &partners[(n * 7919) % partners.len()];
+            let (category, subject, opening, _) = REQUESTS[n % REQUESTS.len()];
+            let priority = [
+                Priority::Normal,
+                Priority::High,
+                Priority::Normal,
+                Priority::Low,
+                Priority::Urgent,
+            ][n % 5];
+            let left = i64::try_from(LARGE_TICKETS - n).unwrap_or(0);
+            let total = i64::try_from(LARGE_TICKETS).unwrap_or(1);
+            let age = 365 * 24 * 60 * left * left / (total * total) + 60;
+            let opened = calendar
+                .hours
+                .add_business_minutes(now - Duration::minutes(age), 0)
+                .min(now);
+            let policy = policies
+                .iter()
+                .find(|p| p.priority == priority.key() && p.tier.as_deref() == Some(*tier))
+                .or_else(|| {
+                    policies
+                        .iter()
+                        .find(|p| p.priority == priority.key() && p.tier.is_none())
+                });
+            let (first_target, resolution_target) = policy.map_or((480, 2_400), |p| {
+                (p.first_response_minutes, p.resolution_minutes)
+            });
+            let active = age < 5 * 24 * 60;
+            let (agent_id, agent_name) = agents
+                .get(n % agents.len().max(1))
+                .cloned()
+                .unwrap_or_default();
+            let responded_after = [30, 90, 200, 600][n % 4].min(first_target * 2);
+            let resolved_after = [240, 900, 2_000, 3_000][(n / 4) % 4];
+            let responded = calendar.hours.add_business_minutes(opened, responded_after);
+            let resolved = calendar.hours.add_business_minutes(opened, resolved_after);
+            let answered = !active || (responded < now && n % 3 != 0);
+            let done = !active && resolved < now;
+            let status = match (done, answered) {
+                (true, _) if age > 20 * 24 * 60 => Status::Closed,
+                (true, _) => Status::Resolved,
+                (false, true) if n % 4 == 0 => Status::WaitingOnPartner,
+                (false, true) => Status::Open,
+                (false, false) => Status::New,
+            };
+            let id = crate::platform::ids::new_id();
+            let queue = route(&queues, category)
+                .map(|q| q.id)
+                .ok_or_else(|| anyhow::anyhow!("no support queue"))?;
+            tickets.push(super::entity::ticket::ActiveModel {
+                id: Set(id),
+                number: Set(format!(
+                    "TCK-{}",
+                    first_number + i64::try_from(n).unwrap_or(0)
+                )),
+                partner_id: Set(*partner_id),
+                subject: Set(subject.to_owned()),
+                category: Set(category.key().to_owned()),
+                priority: Set(priority.key().to_owned()),
+                status: Set(status.key().to_owned()),
+                queue_id: Set(queue),
+                requester_user_id: Set(Some(*requester_id)),
+                requester_label: Set(requester_label.clone()),
+                owner_user_id: Set(answered.then_some(agent_id)),
+                owner_label: Set(answered.then(|| agent_name.clone())),
+                object_type: Set(None),
+                object_id: Set(None),
+                object_label: Set(None),
+                created_at: Set(opened),
+                updated_at: Set(if done { resolved } else { opened }),
+                first_responded_at: Set(answered.then_some(responded)),
+                resolved_at: Set(done.then_some(resolved)),
+                closed_at: Set((status == Status::Closed).then_some(resolved + Duration::days(14))),
+                reopened: Set(0),
+                rating: Set((done && n % 3 == 0).then_some([5, 4, 5, 3, 4][n % 5])),
+                rating_comment: Set(None),
+                rated_at: Set((done && n % 3 == 0).then_some(resolved + Duration::hours(3))),
+                merged_into_id: Set(None),
+            });
+            for (metric, target, stopped, used) in [
+                (
+                    store::FIRST_RESPONSE,
+                    first_target,
+                    answered,
+                    responded_after,
+                ),
+                (store::RESOLUTION, resolution_target, done, resolved_after),
+            ] {
+                let running = !stopped && status != Status::WaitingOnPartner;
+                let due = calendar.hours.add_business_minutes(opened, target);
+                let breached = (stopped && used > target) || (running && due < now);
+                clocks.push(clock::ActiveModel {
+                    id: Set(crate::platform::ids::new_id()),
+                    partner_id: Set(*partner_id),
+                    object_type: Set(store::OBJECT_TYPE.to_owned()),
+                    object_id: Set(id),
+                    metric: Set(metric.to_owned()),
+                    calendar_id: Set(calendar.id),
+                    target_minutes: Set(target),
+                    started_at: Set(opened),
+                    state: Set(if stopped {
+                        "stopped"
+                    } else if running {
+                        "running"
+                    } else {
+                        "paused"
+                    }
+                    .to_owned()),
+                    used_minutes: Set(if stopped { used } else { 0 }),
+                    running_since: Set(running.then_some(opened)),
+                    due_at: Set(running.then_some(due)),
+                    warn_at: Set(running.then(|| {
+                        calendar
+                            .hours
+                            .add_business_minutes(opened, target - target / 4)
+                    })),
+                    warned_at: Set(None),
+                    breached_at: Set(breached.then_some(due)),
+                    stopped_at: Set(
+                        stopped.then(|| calendar.hours.add_business_minutes(opened, used))
+                    ),
+                });
+            }
+            events.push(super::entity::event::ActiveModel {
+                id: Set(crate::platform::ids::new_id()),
+                ticket_id: Set(id),
+                partner_id: Set(*partner_id),
+                at: Set(opened),
+                actor_user_id: Set(Some(*requester_id)),
+                actor_label: Set(requester_label.clone()),
+                kind: Set("opened".to_owned()),
+                from_value: Set(None),
+                to_value: Set(Some(Status::New.key().to_owned())),
+                note: Set(None),
+                internal: Set(false),
+            });
+            if status != Status::New {
+                events.push(super::entity::event::ActiveModel {
+                    id: Set(crate::platform::ids::new_id()),
+                    ticket_id: Set(id),
+                    partner_id: Set(*partner_id),
+                    at: Set(if done { resolved } else { responded }),
+                    actor_user_id: Set(Some(agent_id)),
+                    actor_label: Set(agent_name.clone()),
+                    kind: Set("status".to_owned()),
+                    from_value: Set(Some(Status::New.key().to_owned())),
+                    to_value: Set(Some(status.key().to_owned())),
+                    note: Set(None),
+                    internal: Set(false),
+                });
+            }
+            let thread_id = crate::platform::ids::new_id();
+            threads.push(thread::ActiveModel {
+                id: Set(thread_id),
+                partner_id: Set(*partner_id),
+                object_type: Set(store::OBJECT_TYPE.to_owned()),
+                object_id: Set(id),
+                created_at: Set(opened),
+            });
+            messages.push(message::ActiveModel {
+                id: Set(crate::platform::ids::new_id()),
+                thread_id: Set(thread_id),
+                partner_id: Set(*partner_id),
+                author_user_id: Set(Some(*requester_id)),
+                author_label: Set(requester_label.clone()),
+                author_side: Set("partner".to_owned()),
+                body: Set(opening.to_owned()),
+                internal: Set(false),
+                created_at: Set(opened),
+            });
+        }
+        let txn = crate::platform::db::begin_write(db).await?;
+        for part in tickets.chunks(300) {
+            super::entity::ticket::Entity::insert_many(part.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for part in clocks.chunks(500) {
+            clock::Entity::insert_many(part.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for part in events.chunks(500) {
+            super::entity::event::Entity::insert_many(part.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for part in threads.chunks(500) {
+            thread::Entity::insert_many(part.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for part in messages.chunks(500) {
+            message::Entity::insert_many(part.to_vec())
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        written += tickets.len();
+    }
+    // Later tickets continue the series after the last one written here.
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "UPDATE number_sequence SET next_value = $1 WHERE name = 'ticket'",
+        [sea_orm::Value::from(
+            first_number + i64::try_from(LARGE_TICKETS).unwrap_or(0) - 1,
+        )],
+    ))
+    .await?;
+    Ok(written)
 }

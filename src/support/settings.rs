@@ -153,6 +153,12 @@ pub async fn save_hours(
         .map(|(key, _)| *key)
         .filter(|key| fields.iter().any(|(k, v)| k == "day" && v == key))
         .collect();
+    if days.is_empty() {
+        return Ok(redirect_with_notice(
+            PAGE,
+            "Nothing was changed. Working days: tick at least one day.",
+        ));
+    }
     let work_days = days.join(",");
     let (zone, opens, closes) = (field("zone"), field("opens"), field("closes"));
     let hours = match BusinessCalendar::new(&zone, &work_days, &opens, &closes, []) {

@@ -326,6 +326,15 @@ async fn clock(
         .find(|c| c.metric == metric))
 }
 
+/// The ticket as it stands now (inside the caller's transaction).
+pub async fn reread(conn: &impl ConnectionTrait, ticket: &Ticket) -> Result<Ticket, DbErr> {
+    ticket::Entity::find_by_id(ticket.id)
+        .filter(ticket::Column::PartnerId.eq(ticket.partner_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(ticket.number.clone()))
+}
+
 /// Someone changed the ticket between reading and writing it.
 #[derive(Debug)]
 pub struct Stale;
@@ -406,10 +415,12 @@ pub async fn change_status(
             sla::schedule(conn, SLA_JOB, &running).await?;
         }
     }
+    // Closed (or merged) before support answered: there was no first response to measure.
     if !to.is_active()
+        && ticket.first_responded_at.is_none()
         && let Some(first) = clock(conn, ticket, FIRST_RESPONSE).await?
     {
-        sla::stop(conn, calendar, &first, at).await?;
+        sla::cancel(conn, calendar, &first, at, "Closed before support answered").await?;
     }
     let updated = ticket::Entity::find_by_id(ticket.id)
         .one(conn)
@@ -567,23 +578,6 @@ pub async fn rate(
     .await
 }
 
-/// Tickets concerning an object, newest first (for "support requests about this order").
-pub async fn about(
-    db: &Db,
-    scope: &Scope,
-    object_type: &str,
-    object_id: Uuid,
-) -> Result<Vec<Ticket>, AppError> {
-    let partners = scope.partners(Permission::TicketsRead)?;
-    Ok(ticket::Entity::find()
-        .filter(partners.condition(ticket::Column::PartnerId))
-        .filter(ticket::Column::ObjectType.eq(object_type))
-        .filter(ticket::Column::ObjectId.eq(object_id))
-        .order_by_desc(ticket::Column::CreatedAt)
-        .all(db)
-        .await?)
-}
-
 /// Every ticket in scope created in `[from, to)`, for the metrics.
 pub async fn created_between(
     db: &Db,
@@ -624,6 +618,32 @@ pub async fn merged_into(
         .filter(ticket::Column::MergedIntoId.eq(ticket.id))
         .all(conn)
         .await
+}
+
+/// Holds `into` as a merge target inside the caller's transaction: refuses when it was merged
+/// or left the active statuses since it was read (so two merges can never point at each other).
+pub async fn claim_merge_target(
+    conn: &impl ConnectionTrait,
+    into: &Ticket,
+    at: OffsetDateTime,
+) -> Result<Result<(), Stale>, DbErr> {
+    let active: Vec<&str> = Status::ALL
+        .iter()
+        .filter(|s| s.is_active())
+        .map(|s| s.key())
+        .collect();
+    let changed = ticket::Entity::update_many()
+        .col_expr(ticket::Column::UpdatedAt, Expr::value(at))
+        .filter(ticket::Column::Id.eq(into.id))
+        .filter(ticket::Column::MergedIntoId.is_null())
+        .filter(ticket::Column::Status.is_in(active))
+        .exec(conn)
+        .await?;
+    Ok(if changed.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(Stale)
+    })
 }
 
 /// Marks `duplicate` as merged into `into` (the caller closes it); refuses when it changed.

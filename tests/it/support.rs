@@ -234,6 +234,11 @@ on_both_databases! {
         let foreign = an_order_of(&app, "Atlas Channel Partners").await;
         let response = partner.get(&format!("/support/new?about=order:{}", foreign.id)).await;
         assert_eq!(response.status(), 404);
+        // A parent organisation reads its sub-partners' orders but asks only about its own.
+        let sub_partners_order = an_order_of(&app, "Kessler IT Solutions").await;
+        let distributor = app.signed_in(BRIGHTLINE_ADMIN).await;
+        assert_eq!(distributor.get(&format!("/orders/{}", sub_partners_order.id)).await.status(), 200);
+        assert_eq!(distributor.get(&format!("/support/new?about=order:{}", sub_partners_order.id)).await.status(), 404);
         // Read-only users read requests but open none.
         let reader = app.signed_in(BRIGHTLINE_READ_ONLY).await;
         assert_eq!(reader.get("/support").await.status(), 200);
@@ -311,7 +316,8 @@ on_both_databases! {
         let second = opened_by(&app, KESSLER_ADMIN, &ask("Controller misses new APs")).await;
         let lead = app.signed_in(LEAD).await;
         let leon = user_id(&app, AGENT).await.to_string();
-        let (first_id, second_id) = (first.id.to_string(), second.id.to_string());
+        // Each ticked row carries the owner it showed: nobody yet.
+        let (first_id, second_id) = (format!("{}:", first.id), format!("{}:", second.id));
         let assigned = lead.post_form("/support/assign", &[
             ("ticket", first_id.as_str()),
             ("ticket", second_id.as_str()),
@@ -327,6 +333,15 @@ on_both_databases! {
         }
         let partner = app.signed_in(KESSLER_ADMIN).await;
         assert_eq!(partner.post_form("/support/assign", &[("ticket", first_id.as_str()), ("owner", "")]).await.status(), 403);
+        // A list shown before the assignment (no owner yet) changes nothing now, nor does an
+        // id that is not a request.
+        let stale = lead.post_form("/support/assign", &[
+            ("ticket", first_id.as_str()),
+            ("ticket", "not-a-ticket:"),
+            ("owner", ""),
+        ]).await;
+        let (_, page) = follow(&lead, stale).await;
+        assert!(page.contains("Assigned 0 requests to the queue. 2 left as they were"), "{page}");
 
         // Canned replies: refused without a title, then offered in the reply box.
         let refused = lead.post_form("/support/replies", &[("title", ""), ("body", "Please send the controller's log.")]).await;
@@ -362,6 +377,17 @@ on_both_databases! {
         assert!(page.contains(&format!("This request was merged into <a href=\"/support/{}\">{}</a>", first.id, first.number)), "{page}");
         let page = partner.get(&format!("/support/{}", first.id)).await.text().await.unwrap();
         assert!(page.contains(&second.number), "the request lists what was merged into it");
+        let reopened = partner.post_form(&format!("/support/{}/reopen", second.id), &[("reason", "Still broken")]).await;
+        let (_, page) = follow(&partner, reopened).await;
+        assert!(page.contains("merged into another one; write there instead"), "{page}");
+        let still = ticket::Entity::find_by_id(second.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(still.status, "closed", "a merged duplicate is never reopened");
+        // It never had an answer: its response clock is cancelled, not "met".
+        assert_eq!(clock_of(&app, &second, "first_response").await.state, "cancelled");
+        // A closed request is not resolved again behind the partner's back.
+        let closed_again = lead.post_form(&format!("/support/{}/status", second.id), &[("to", "resolved"), ("note", "x"), ("current", "closed")]).await;
+        let (_, page) = follow(&lead, closed_again).await;
+        assert!(page.contains("This request is resolved or closed"), "{page}");
 
         // Metrics are for vendor staff.
         let metrics = lead.get("/support/metrics").await;
