@@ -223,16 +223,14 @@ pub async fn attachment(
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let order = readable_order(&state, &scope, &id).await?;
-    let attachment_id = Uuid::parse_str(&attachment_id).map_err(|_| AppError::NotFound)?;
-    let file = threads::find_attachment(
+    let (file, body) = threads::open_attachment(
         &state.db,
+        &state.files,
         &subject(&order),
-        attachment_id,
+        &attachment_id,
         sees_internal(&scope),
     )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let body = state.files.body(&file.sha256).await?;
+    .await?;
     audit::record_alone(
         &state.db,
         audit_entry(

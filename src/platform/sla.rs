@@ -458,20 +458,22 @@ pub async fn resume(
     Ok(resumed)
 }
 
-/// Stops a clock: the work it measured is done, within its target or not.
-pub async fn stop(
+/// Ends a clock for good in `state` (stopped or cancelled), keeping the minutes it used and
+/// dropping its pending checks; `None` when it had ended already.
+async fn end(
     conn: &impl ConnectionTrait,
     calendar: &Calendar,
     clock: &Clock,
     at: OffsetDateTime,
-) -> Result<(), DbErr> {
+    state: &str,
+) -> Result<Option<i64>, DbErr> {
     if clock.state == "stopped" || clock.state == "cancelled" {
-        return Ok(());
+        return Ok(None);
     }
     let used = used_at(clock, &calendar.hours, at);
     clock::ActiveModel {
         id: Set(clock.id),
-        state: Set("stopped".to_owned()),
+        state: Set(state.to_owned()),
         used_minutes: Set(used),
         running_since: Set(None),
         due_at: Set(None),
@@ -482,6 +484,19 @@ pub async fn stop(
     .update(conn)
     .await?;
     jobs::cancel_pending(conn, &checks_prefix(clock)).await?;
+    Ok(Some(used))
+}
+
+/// Stops a clock: the work it measured is done, within its target or not.
+pub async fn stop(
+    conn: &impl ConnectionTrait,
+    calendar: &Calendar,
+    clock: &Clock,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let Some(used) = end(conn, calendar, clock, at, "stopped").await? else {
+        return Ok(());
+    };
     let kind = if used <= clock.target_minutes && clock.breached_at.is_none() {
         "met"
     } else {
@@ -511,24 +526,10 @@ pub async fn cancel(
     at: OffsetDateTime,
     why: &str,
 ) -> Result<(), DbErr> {
-    if clock.state == "stopped" || clock.state == "cancelled" {
-        return Ok(());
+    if end(conn, calendar, clock, at, "cancelled").await?.is_some() {
+        record(conn, clock, "cancelled", at, Some(why.to_owned())).await?;
     }
-    let used = used_at(clock, &calendar.hours, at);
-    clock::ActiveModel {
-        id: Set(clock.id),
-        state: Set("cancelled".to_owned()),
-        used_minutes: Set(used),
-        running_since: Set(None),
-        due_at: Set(None),
-        warn_at: Set(None),
-        stopped_at: Set(Some(at)),
-        ..Default::default()
-    }
-    .update(conn)
-    .await?;
-    jobs::cancel_pending(conn, &checks_prefix(clock)).await?;
-    record(conn, clock, "cancelled", at, Some(why.to_owned())).await
+    Ok(())
 }
 
 /// The clocks of an object, by metric.

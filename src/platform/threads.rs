@@ -491,6 +491,24 @@ pub async fn find_attachment(
     Ok(query.one(conn).await?.map(|_| file))
 }
 
+/// An attachment of the thread, by the id in a download address, opened for streaming — or
+/// 404 when it is not there or the reader may not see the message it belongs to.
+pub async fn open_attachment(
+    conn: &impl ConnectionTrait,
+    files: &super::files::FileStore,
+    subject: &Subject,
+    id: &str,
+    include_internal: bool,
+) -> Result<(Attachment, axum::body::Body), super::error::AppError> {
+    use super::error::AppError;
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
+    let file = find_attachment(conn, subject, id, include_internal)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let body = files.body(&file.sha256).await?;
+    Ok((file, body))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,7 +9,6 @@ use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::response::Response;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::actions::{audit_entry, back_to, may_write, move_ticket};
 use super::model::{Status, status_after_message};
@@ -216,16 +215,14 @@ pub async fn attachment(
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let ticket = readable_ticket(&state, &scope, &id).await?;
-    let attachment_id = Uuid::parse_str(&attachment_id).map_err(|_| AppError::NotFound)?;
-    let file = threads::find_attachment(
+    let (file, body) = threads::open_attachment(
         &state.db,
+        &state.files,
         &subject(&ticket),
-        attachment_id,
+        &attachment_id,
         sees_internal(&scope),
     )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let body = state.files.body(&file.sha256).await?;
+    .await?;
     audit::record_alone(
         &state.db,
         audit_entry(

@@ -205,8 +205,28 @@ on_both_databases! {
         assert_eq!(now.reopened, 1);
         assert_eq!(clock_of(&app, &ticket, "resolution").await.state, "running");
 
+        // A file in the conversation: support downloads it; nobody outside does.
+        let with_file = partner
+            .post_file(
+                &format!("/support/{}/messages", ticket.id),
+                &[("body", "The delivery note, as promised.")],
+                ("lieferschein.txt", "text/plain", b"Lieferschein 4711".to_vec()),
+            )
+            .await;
+        let (_, page) = follow(&partner, with_file).await;
+        let attachment = page
+            .split(&format!("/support/{}/attachments/", ticket.id))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the message links its file")
+            .to_owned();
+        let download = agent.get(&format!("/support/{}/attachments/{attachment}", ticket.id)).await;
+        assert_eq!(download.status(), 200);
+        assert_eq!(download.text().await.unwrap(), "Lieferschein 4711");
+
         // Another partner: the request does not exist.
         let outsider = app.signed_in(OUTSIDER).await;
+        assert_eq!(outsider.get(&format!("/support/{}/attachments/{attachment}", ticket.id)).await.status(), 404);
         let response = outsider.get(&format!("/support/{}", ticket.id)).await;
         assert_eq!(response.status(), 404);
         assert!(!response.text().await.unwrap().contains("Köln"));
