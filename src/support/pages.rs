@@ -28,6 +28,8 @@ use crate::platform::web::{
 };
 
 const LIST_LIMIT: u64 = 200;
+/// Open requests support's views sort by due time, at most (newest changed first beyond it).
+const DUE_FIRST_WINDOW: u64 = 2_000;
 /// "Breaching soon": a clock due within this many business minutes.
 const SOON_MINUTES: i64 = 120;
 
@@ -234,12 +236,34 @@ pub async fn list(
             filter.partners = Some(in_tier);
         }
     }
-    let tickets = store::list(&state.db, &scope, &filter, LIST_LIMIT).await?;
+    // Support works open requests in the order they fall due: the shorter targets of Gold and
+    // Platinum partners bring theirs to the top (their priority routing).
+    let due_first =
+        vendor && !filter.statuses.is_empty() && filter.statuses.iter().all(|s| s.is_active());
+    let limit = if due_first {
+        DUE_FIRST_WINDOW
+    } else {
+        LIST_LIMIT
+    };
+    let mut tickets = store::list(&state.db, &scope, &filter, limit).await?;
+    let mut clocks = clocks_by_ticket(&state, &tickets).await?;
+    if due_first {
+        let next_due = |t: &Ticket| {
+            clocks.get(&t.id).and_then(|own| {
+                own.iter()
+                    .filter(|c| c.state == "running")
+                    .filter_map(|c| c.due_at)
+                    .min()
+            })
+        };
+        tickets.sort_by_key(|t| (next_due(t).is_none(), next_due(t)));
+        tickets.truncate(LIST_LIMIT as usize);
+    }
     let show_partner = vendor
         || tickets
             .iter()
             .any(|t| t.partner_id != scope.organization_id);
-    let rows = rows(&state, &scope, &tickets, &calendar.hours, at).await?;
+    let rows = rows(&state, &scope, &tickets, &mut clocks, &calendar.hours, at).await?;
     let agents = if vendor && scope.can(Permission::TicketsWrite) {
         let mut options = vec![(String::new(), "Nobody (back to the queue)".to_owned())];
         options.extend(
@@ -301,20 +325,29 @@ pub async fn list(
     })
 }
 
-async fn rows(
+/// The SLA clocks of listed tickets, by ticket.
+async fn clocks_by_ticket(
     state: &AppState,
-    scope: &Scope,
     tickets: &[Ticket],
-    hours: &BusinessCalendar,
-    at: OffsetDateTime,
-) -> AppResult<Vec<TicketRow>> {
-    let partner_ids: Vec<Uuid> = tickets.iter().map(|t| t.partner_id).collect();
-    let names = orgs::names_of(&state.db, &partner_ids).await?;
+) -> AppResult<HashMap<Uuid, Vec<Clock>>> {
     let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
     let mut clocks: HashMap<Uuid, Vec<Clock>> = HashMap::new();
     for clock in sla::clocks_for(&state.db, OBJECT_TYPE, &ids).await? {
         clocks.entry(clock.object_id).or_default().push(clock);
     }
+    Ok(clocks)
+}
+
+async fn rows(
+    state: &AppState,
+    scope: &Scope,
+    tickets: &[Ticket],
+    clocks: &mut HashMap<Uuid, Vec<Clock>>,
+    hours: &BusinessCalendar,
+    at: OffsetDateTime,
+) -> AppResult<Vec<TicketRow>> {
+    let partner_ids: Vec<Uuid> = tickets.iter().map(|t| t.partner_id).collect();
+    let names = orgs::names_of(&state.db, &partner_ids).await?;
     Ok(tickets
         .iter()
         .map(|t| {
