@@ -114,6 +114,7 @@ enum Ticket {
     RatingComment,
     RatedAt,
     MergedIntoId,
+    NextDueAt,
 }
 
 #[derive(DeriveIden)]
@@ -349,6 +350,7 @@ impl MigrationTrait for Migration {
                     .col(text_null(Ticket::RatingComment))
                     .col(timestamp_with_time_zone_null(Ticket::RatedAt))
                     .col(uuid_null(Ticket::MergedIntoId))
+                    .col(timestamp_with_time_zone_null(Ticket::NextDueAt))
                     .foreign_key(
                         ForeignKey::create()
                             .from(Ticket::Table, Ticket::QueueId)
@@ -364,12 +366,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // A partner's tickets, newest first.
+        // A partner's tickets, most recently changed first.
         manager
             .create_index(index(
                 "ticket_partner",
                 Ticket::Table,
-                &["partner_id", "created_at"],
+                &["partner_id", "updated_at"],
+            ))
+            .await?;
+        // Support's lists of every partner's tickets, most recently changed first.
+        manager
+            .create_index(index(
+                "ticket_updated",
+                Ticket::Table,
+                &["updated_at", "id"],
             ))
             .await?;
         // Support's queues: by status, then by queue or owner.
@@ -385,6 +395,14 @@ impl MigrationTrait for Migration {
                 "ticket_owner",
                 Ticket::Table,
                 &["owner_user_id", "status"],
+            ))
+            .await?;
+        // Support's work order: open tickets by their soonest running clock.
+        manager
+            .create_index(index(
+                "ticket_next_due",
+                Ticket::Table,
+                &["status", "next_due_at"],
             ))
             .await?;
         // "Open a ticket about this order": the tickets concerning an object.

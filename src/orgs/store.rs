@@ -398,3 +398,15 @@ pub async fn tier_of(db: &Db, id: Uuid) -> Result<Option<String>, DbErr> {
         .await?
         .and_then(|o| o.tier))
 }
+
+/// The ids of the partners in a tier (for filters by tier).
+pub async fn ids_in_tier(db: &Db, tier: &str) -> Result<Vec<Uuid>, DbErr> {
+    use sea_orm::QuerySelect;
+    organization::Entity::find()
+        .select_only()
+        .column(organization::Column::Id)
+        .filter(organization::Column::Tier.eq(tier))
+        .into_tuple()
+        .all(db)
+        .await
+}

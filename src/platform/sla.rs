@@ -548,21 +548,30 @@ pub async fn clocks_of(
         .await
 }
 
-/// The clocks of many objects of one type (for lists).
+/// The clocks of many objects of one type (for lists), given as (partner, object): read
+/// through the index that leads with the partner.
 pub async fn clocks_for(
     conn: &impl ConnectionTrait,
     object_type: &str,
-    object_ids: &[Uuid],
+    objects: &[(Uuid, Uuid)],
 ) -> Result<Vec<Clock>, DbErr> {
     let mut found = Vec::new();
-    for chunk in object_ids.chunks(500) {
-        found.extend(
-            clock::Entity::find()
-                .filter(clock::Column::ObjectType.eq(object_type))
-                .filter(clock::Column::ObjectId.is_in(chunk.iter().copied()))
-                .all(conn)
-                .await?,
-        );
+    for chunk in objects.chunks(300) {
+        // One index range per partner (two IN lists would probe every combination).
+        let mut by_partner: std::collections::BTreeMap<Uuid, Vec<Uuid>> = Default::default();
+        for (partner, object) in chunk {
+            by_partner.entry(*partner).or_default().push(*object);
+        }
+        let mut any = sea_orm::Condition::any();
+        for (partner, objects) in by_partner {
+            any = any.add(
+                sea_orm::Condition::all()
+                    .add(clock::Column::PartnerId.eq(partner))
+                    .add(clock::Column::ObjectType.eq(object_type))
+                    .add(clock::Column::ObjectId.is_in(objects)),
+            );
+        }
+        found.extend(clock::Entity::find().filter(any).all(conn).await?);
     }
     Ok(found)
 }

@@ -57,6 +57,9 @@ pub mod ticket {
         pub rated_at: Option<TimeDateTimeWithTimeZone>,
         /// A duplicate closed into another ticket.
         pub merged_into_id: Option<Uuid>,
+        /// The soonest due time of its running clocks (kept by the store with the clocks), so
+        /// support's lists sort by it from an index.
+        pub next_due_at: Option<TimeDateTimeWithTimeZone>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -191,7 +191,7 @@ pub async fn metrics(
     let to = now();
     let from = to - Duration::days(months * 30);
     let tickets = store::created_between(&state.db, &scope, from, to).await?;
-    let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
+    let ids: Vec<(Uuid, Uuid)> = tickets.iter().map(|t| (t.partner_id, t.id)).collect();
     let mut clocks: HashMap<Uuid, Vec<Clock>> = HashMap::new();
     for clock in sla::clocks_for(&state.db, OBJECT_TYPE, &ids).await? {
         clocks.entry(clock.object_id).or_default().push(clock);
@@ -334,6 +334,7 @@ mod tests {
             rating_comment: None,
             rated_at: None,
             merged_into_id: None,
+            next_due_at: None,
         };
         let mut tally = Tally::default();
         tally.add(&ticket(0, true), &[]);

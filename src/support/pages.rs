@@ -28,8 +28,6 @@ use crate::platform::web::{
 };
 
 const LIST_LIMIT: u64 = 200;
-/// Open requests support's views sort by due time, at most (newest changed first beyond it).
-const DUE_FIRST_WINDOW: u64 = 2_000;
 /// "Breaching soon": a clock due within this many business minutes.
 const SOON_MINUTES: i64 = 120;
 
@@ -227,38 +225,17 @@ pub async fn list(
             .find(|q| q.id.to_string() == params.queue)
             .map(|q| q.id);
         if TIERS.contains(&params.tier.as_str()) {
-            let in_tier = orgs::all_organisations(&state.db)
-                .await?
-                .into_iter()
-                .filter(|o| o.tier.as_deref() == Some(params.tier.as_str()))
-                .map(|o| o.id)
-                .collect();
+            let in_tier = orgs::ids_in_tier(&state.db, &params.tier).await?;
             filter.partners = Some(in_tier);
         }
     }
     // Support works open requests in the order they fall due: the shorter targets of Gold and
     // Platinum partners bring theirs to the top (their priority routing).
-    let due_first =
-        vendor && !filter.statuses.is_empty() && filter.statuses.iter().all(|s| s.is_active());
-    let limit = if due_first {
-        DUE_FIRST_WINDOW
-    } else {
-        LIST_LIMIT
-    };
-    let mut tickets = store::list(&state.db, &scope, &filter, limit).await?;
-    let mut clocks = clocks_by_ticket(&state, &tickets).await?;
-    if due_first {
-        let next_due = |t: &Ticket| {
-            clocks.get(&t.id).and_then(|own| {
-                own.iter()
-                    .filter(|c| c.state == "running")
-                    .filter_map(|c| c.due_at)
-                    .min()
-            })
-        };
-        tickets.sort_by_key(|t| (next_due(t).is_none(), next_due(t)));
-        tickets.truncate(LIST_LIMIT as usize);
+    if vendor && !filter.statuses.is_empty() && filter.statuses.iter().all(|s| s.is_active()) {
+        filter.order = store::TicketOrder::SoonestDue;
     }
+    let tickets = store::list(&state.db, &scope, &filter, LIST_LIMIT).await?;
+    let mut clocks = clocks_by_ticket(&state, &tickets).await?;
     let show_partner = vendor
         || tickets
             .iter()
@@ -330,7 +307,7 @@ async fn clocks_by_ticket(
     state: &AppState,
     tickets: &[Ticket],
 ) -> AppResult<HashMap<Uuid, Vec<Clock>>> {
-    let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
+    let ids: Vec<(Uuid, Uuid)> = tickets.iter().map(|t| (t.partner_id, t.id)).collect();
     let mut clocks: HashMap<Uuid, Vec<Clock>> = HashMap::new();
     for clock in sla::clocks_for(&state.db, OBJECT_TYPE, &ids).await? {
         clocks.entry(clock.object_id).or_default().push(clock);

@@ -423,7 +423,7 @@ async fn record_past_breaches(
     tickets: &[store::Ticket],
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
-    let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
+    let ids: Vec<(Uuid, Uuid)> = tickets.iter().map(|t| (t.partner_id, t.id)).collect();
     let system = Author {
         user_id: None,
         label: "SLA clock".to_owned(),
@@ -572,7 +572,9 @@ pub async fn grow(
                 rating_comment: Set(None),
                 rated_at: Set((done && n % 3 == 0).then_some(resolved + Duration::hours(3))),
                 merged_into_id: Set(None),
+                next_due_at: Set(None),
             });
+            let mut next_due: Option<OffsetDateTime> = None;
             for (metric, target, stopped, used) in [
                 (
                     store::FIRST_RESPONSE,
@@ -585,6 +587,9 @@ pub async fn grow(
                 let running = !stopped && status != Status::WaitingOnPartner;
                 let due = calendar.hours.add_business_minutes(opened, target);
                 let breached = (stopped && used > target) || (running && due < now);
+                if running {
+                    next_due = Some(next_due.map_or(due, |d| d.min(due)));
+                }
                 clocks.push(clock::ActiveModel {
                     id: Set(crate::platform::ids::new_id()),
                     partner_id: Set(*partner_id),
@@ -616,6 +621,9 @@ pub async fn grow(
                         stopped.then(|| calendar.hours.add_business_minutes(opened, used))
                     ),
                 });
+            }
+            if let Some(ticket) = tickets.last_mut() {
+                ticket.next_due_at = Set(next_due);
             }
             events.push(super::entity::event::ActiveModel {
                 id: Set(crate::platform::ids::new_id()),

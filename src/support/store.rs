@@ -179,6 +179,7 @@ pub async fn create(
         rating_comment: Set(None),
         rated_at: Set(None),
         merged_into_id: Set(None),
+        next_due_at: Set(None),
     }
     .insert(conn)
     .await?;
@@ -212,6 +213,7 @@ pub async fn create(
             sla::schedule(conn, SLA_JOB, &clock).await?;
         }
     }
+    refresh_next_due(conn, &created).await?;
     Ok(created)
 }
 
@@ -225,9 +227,20 @@ pub async fn find(db: &Db, scope: &Scope, id: Uuid) -> Result<Ticket, AppError> 
         .ok_or(AppError::NotFound)
 }
 
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TicketOrder {
+    /// Most recently changed first.
+    #[default]
+    RecentlyChanged,
+    /// The soonest running clock first (tickets without one last): support's work order.
+    SoonestDue,
+}
+
 /// Which tickets a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct TicketFilter {
+    pub order: TicketOrder,
     pub statuses: Vec<Status>,
     pub owner: Option<Uuid>,
     pub unassigned: bool,
@@ -282,8 +295,15 @@ pub async fn list(
             .to_owned();
         condition = condition.add(ticket::Column::Id.in_subquery(due));
     }
-    Ok(ticket::Entity::find()
-        .filter(condition)
+    let mut query = ticket::Entity::find().filter(condition);
+    if filter.order == TicketOrder::SoonestDue {
+        query = query.order_by_with_nulls(
+            ticket::Column::NextDueAt,
+            sea_orm::Order::Asc,
+            sea_orm::sea_query::NullOrdering::Last,
+        );
+    }
+    Ok(query
         .order_by_desc(ticket::Column::UpdatedAt)
         .order_by_desc(ticket::Column::Id)
         .limit(limit)
@@ -422,6 +442,7 @@ pub async fn change_status(
     {
         sla::cancel(conn, calendar, &first, at, "Closed before support answered").await?;
     }
+    refresh_next_due(conn, ticket).await?;
     let updated = ticket::Entity::find_by_id(ticket.id)
         .one(conn)
         .await?
@@ -448,6 +469,22 @@ pub async fn responded(
     if let Some(first) = clock(conn, ticket, FIRST_RESPONSE).await? {
         sla::stop(conn, calendar, &first, at).await?;
     }
+    refresh_next_due(conn, ticket).await
+}
+
+/// Keeps the ticket's `next_due_at` in step with its running clocks.
+async fn refresh_next_due(conn: &impl ConnectionTrait, ticket: &Ticket) -> Result<(), DbErr> {
+    let next = clocks(conn, ticket)
+        .await?
+        .into_iter()
+        .filter(|c| c.state == "running")
+        .filter_map(|c| c.due_at)
+        .min();
+    ticket::Entity::update_many()
+        .col_expr(ticket::Column::NextDueAt, Expr::value(next))
+        .filter(ticket::Column::Id.eq(ticket.id))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

@@ -528,8 +528,9 @@ async fn internal_notes_never_reach_partners_by_mail(backend: Backend) {
         ],
     )
     .await;
-    // Sam: the new request and the mention; Anna: the reply and the status it moved to.
-    let mails = smtp.wait_for(4).await;
+    // Sam: the new request, the mention and (following since) the reply; Anna: the reply and
+    // the status it moved to.
+    let mails = smtp.wait_for(5).await;
     let to_partner: Vec<_> = mails
         .iter()
         .filter(|m| m.to.iter().any(|t| t.contains("kessler-it.example")))
