@@ -576,6 +576,22 @@ pub async fn clocks_for(
     Ok(found)
 }
 
+/// Every clock of an object type started in `[from, to)` (for figures over a period): one
+/// plain range read, however many objects there are.
+pub async fn clocks_started_between(
+    conn: &impl ConnectionTrait,
+    object_type: &str,
+    from: OffsetDateTime,
+    to: OffsetDateTime,
+) -> Result<Vec<Clock>, DbErr> {
+    clock::Entity::find()
+        .filter(clock::Column::ObjectType.eq(object_type))
+        .filter(clock::Column::StartedAt.gte(from))
+        .filter(clock::Column::StartedAt.lt(to))
+        .all(conn)
+        .await
+}
+
 /// A calendar's holidays, in date order.
 pub async fn holidays(
     conn: &impl ConnectionTrait,

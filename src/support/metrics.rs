@@ -191,12 +191,17 @@ pub async fn metrics(
     let to = now();
     let from = to - Duration::days(months * 30);
     let tickets = store::created_between(&state.db, &scope, from, to).await?;
-    let ids: Vec<(Uuid, Uuid)> = tickets.iter().map(|t| (t.partner_id, t.id)).collect();
+    // A ticket's clocks start when it is opened: the same period holds them all.
     let mut clocks: HashMap<Uuid, Vec<Clock>> = HashMap::new();
-    for clock in sla::clocks_for(&state.db, OBJECT_TYPE, &ids).await? {
+    for clock in sla::clocks_started_between(&state.db, OBJECT_TYPE, from, to).await? {
         clocks.entry(clock.object_id).or_default().push(clock);
     }
-    let partner_ids: Vec<Uuid> = tickets.iter().map(|t| t.partner_id).collect();
+    let partner_ids: Vec<Uuid> = tickets
+        .iter()
+        .map(|t| t.partner_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let names = orgs::names_of(&state.db, &partner_ids).await?;
     let tiers: HashMap<Uuid, String> = orgs::all_organisations(&state.db)
         .await?
