@@ -19,7 +19,7 @@ use super::store::{self, Actor, CommissionLine, FinanceLine};
 use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::identity::store::{mentionable_readers, readers_of};
-use crate::notify::{self, Event};
+use crate::notify::{self, Announcement};
 use crate::orders::model::money;
 use crate::orgs::store as orgs;
 use crate::platform::error::{AppError, AppResult};
@@ -131,36 +131,18 @@ async fn post_message(
         &mentionable,
     )
     .await?;
-    notify::publish(
+    notify::announce_message(
         conn,
-        Event {
-            kind: "thread.mention",
-            recipients: posted.mentioned.clone(),
-            actor: Some(author.user_id),
-            partner_id: Some(line.partner_id),
-            title: format!("{} mentioned you on a commission line", author.label),
-            body: threads::excerpt(body),
+        Announcement {
+            posted: &posted,
+            author,
+            partner_id: line.partner_id,
+            about: "a commission line".to_owned(),
+            title: Some(title),
+            body,
             link: link(line),
-        },
-    )
-    .await?;
-    let mut recipients = posted.followers.clone();
-    if !internal {
-        recipients.extend(also_tell);
-    }
-    recipients.retain(|id| !posted.mentioned.contains(id));
-    recipients.sort();
-    recipients.dedup();
-    notify::publish(
-        conn,
-        Event {
-            kind: "thread.message",
-            recipients,
-            actor: Some(author.user_id),
-            partner_id: Some(line.partner_id),
-            title,
-            body: format!("{}: {}", author.label, threads::excerpt(body)),
-            link: link(line),
+            also_tell,
+            internal,
         },
     )
     .await?;

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -71,10 +71,6 @@ impl StatementStatus {
             StatementStatus::Corrected => "neutral",
         }
     }
-}
-
-fn partner_condition(column: impl ColumnTrait, partners: &Partners) -> Condition {
-    partners.condition(column)
 }
 
 pub async fn plans(db: &Db) -> Result<Vec<Plan>, DbErr> {
@@ -142,8 +138,8 @@ pub async fn list_statements(
     filter: &StatementFilter,
 ) -> Result<Vec<Settlement>, AppError> {
     let partners = scope.partners(Permission::CommissionsRead)?;
-    let mut query = statement::Entity::find()
-        .filter(partner_condition(statement::Column::PartnerId, &partners));
+    let mut query =
+        statement::Entity::find().filter(partners.condition(statement::Column::PartnerId));
     if let Some(partner) = filter.partner_id {
         query = query.filter(statement::Column::PartnerId.eq(partner));
     }
@@ -164,7 +160,7 @@ pub async fn list_statements(
 pub async fn find_statement(db: &Db, scope: &Scope, id: Uuid) -> Result<Settlement, AppError> {
     let partners = scope.partners(Permission::CommissionsRead)?;
     statement::Entity::find_by_id(id)
-        .filter(partner_condition(statement::Column::PartnerId, &partners))
+        .filter(partners.condition(statement::Column::PartnerId))
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
@@ -320,7 +316,7 @@ pub async fn recent_for_partner(
 pub async fn find_line(db: &Db, scope: &Scope, id: Uuid) -> Result<CommissionLine, AppError> {
     let partners = scope.partners(Permission::CommissionsRead)?;
     line::Entity::find_by_id(id)
-        .filter(partner_condition(line::Column::PartnerId, &partners))
+        .filter(partners.condition(line::Column::PartnerId))
         .one(db)
         .await?
         .ok_or(AppError::NotFound)
@@ -336,7 +332,7 @@ pub async fn lines_by_id(
     let mut found = HashMap::new();
     for chunk in ids.chunks(500) {
         for line in line::Entity::find()
-            .filter(partner_condition(line::Column::PartnerId, &partners))
+            .filter(partners.condition(line::Column::PartnerId))
             .filter(line::Column::Id.is_in(chunk.iter().copied()))
             .all(db)
             .await?
@@ -839,7 +835,7 @@ pub async fn open_dispute(
 pub async fn disputes(db: &Db, scope: &Scope) -> Result<Vec<Dispute>, AppError> {
     let partners = scope.partners(Permission::CommissionsRead)?;
     Ok(dispute::Entity::find()
-        .filter(partner_condition(dispute::Column::PartnerId, &partners))
+        .filter(partners.condition(dispute::Column::PartnerId))
         .order_by_desc(dispute::Column::Status.eq("open"))
         .order_by_asc(dispute::Column::OpenedAt)
         .limit(STATEMENT_LIST_LIMIT)
@@ -850,7 +846,7 @@ pub async fn disputes(db: &Db, scope: &Scope) -> Result<Vec<Dispute>, AppError> 
 pub async fn find_dispute(db: &Db, scope: &Scope, id: Uuid) -> Result<Dispute, AppError> {
     let partners = scope.partners(Permission::CommissionsRead)?;
     dispute::Entity::find_by_id(id)
-        .filter(partner_condition(dispute::Column::PartnerId, &partners))
+        .filter(partners.condition(dispute::Column::PartnerId))
         .one(db)
         .await?
         .ok_or(AppError::NotFound)

@@ -280,6 +280,8 @@ pub struct Announcement<'a> {
     pub partner_id: Uuid,
     /// What the discussion is about, in a sentence: "order ORD-10023", "ticket TCK-10001".
     pub about: String,
+    /// The followers' notification title, where it says more than "New message on {about}".
+    pub title: Option<String>,
     pub body: &'a str,
     pub link: String,
     /// People to tell besides the followers (not of internal notes).
@@ -298,6 +300,7 @@ pub async fn announce_message(
         author,
         partner_id,
         about,
+        title,
         body,
         link,
         also_tell,
@@ -328,7 +331,7 @@ pub async fn announce_message(
             recipients: recipients.into_iter().collect(),
             actor: Some(author.user_id),
             partner_id: Some(partner_id),
-            title: format!("New message on {about}"),
+            title: title.unwrap_or_else(|| format!("New message on {about}")),
             body: format!("{}: {}", author.label, excerpt(body)),
             link,
         },

@@ -16,7 +16,7 @@ use super::store::Order;
 use crate::AppState;
 use crate::audit;
 use crate::identity::store::mentionable_readers;
-use crate::notify::{self, Event};
+use crate::notify::{self, Announcement, Event};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
 use crate::platform::scope::{Permission, Scope};
@@ -170,29 +170,18 @@ pub async fn post(
     } else {
         "a message"
     };
-    notify::publish(
+    notify::announce_message(
         &txn,
-        Event {
-            kind: "thread.mention",
-            recipients: posted.mentioned.clone(),
-            actor: Some(scope.user_id),
-            partner_id: Some(order.partner_id),
-            title: format!("{} mentioned you on order {}", who.label, order.number),
-            body: threads::excerpt(&body),
-            link: link.clone(),
-        },
-    )
-    .await?;
-    notify::publish(
-        &txn,
-        Event {
-            kind: "thread.message",
-            recipients: posted.followers.clone(),
-            actor: Some(scope.user_id),
-            partner_id: Some(order.partner_id),
-            title: format!("New message on order {}", order.number),
-            body: format!("{}: {}", who.label, threads::excerpt(&body)),
+        Announcement {
+            posted: &posted,
+            author: &participant,
+            partner_id: order.partner_id,
+            about: format!("order {}", order.number),
+            title: None,
+            body: &body,
             link,
+            also_tell: Vec::new(),
+            internal,
         },
     )
     .await?;

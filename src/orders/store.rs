@@ -31,15 +31,6 @@ const FIRST_ORDER_NUMBER: i64 = 10_001;
 
 pub use crate::platform::web::Author;
 
-fn partner_condition(partners: &Partners) -> Condition {
-    match partners {
-        Partners::All => Condition::all(),
-        Partners::Only(ids) => {
-            Condition::all().add(sales_order::Column::PartnerId.is_in(ids.iter().copied()))
-        }
-    }
-}
-
 /// How the order list is sorted; each has a keyset cursor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
@@ -276,7 +267,9 @@ pub async fn list_orders(
         _ => {
             sorted_page(
                 db,
-                partner_condition(&partners).add(condition),
+                partners
+                    .condition(sales_order::Column::PartnerId)
+                    .add(condition),
                 sort,
                 limit + 1,
             )
@@ -323,7 +316,7 @@ async fn sorted_page(
 pub async fn find_order(db: &Db, scope: &Scope, id: Uuid) -> Result<Order, AppError> {
     let partners = scope.partners(Permission::OrdersRead)?;
     sales_order::Entity::find_by_id(id)
-        .filter(partner_condition(&partners))
+        .filter(partners.condition(sales_order::Column::PartnerId))
         .one(db)
         .await?
         .ok_or(AppError::NotFound)

@@ -6,21 +6,12 @@ use uuid::Uuid;
 use super::entity::{organization, status_change};
 use crate::platform::db::{Db, contains_ignoring_case};
 use crate::platform::error::AppError;
-use crate::platform::scope::{Partners, Permission, Scope};
+use crate::platform::scope::{Permission, Scope};
 
 pub use organization::Model as Organization;
 pub use status_change::Model as StatusChange;
 
 /// The SQL form of "these partners": nothing extra for all, an `IN` list otherwise.
-fn partner_condition(partners: &Partners) -> Condition {
-    match partners {
-        Partners::All => Condition::all(),
-        Partners::Only(ids) => {
-            Condition::all().add(organization::Column::Id.is_in(ids.iter().copied()))
-        }
-    }
-}
-
 /// Narrows the partner list; empty fields do not filter.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -42,7 +33,7 @@ pub async fn list_partners(
     let partners = scope.partners(Permission::PartnersRead)?;
     let mut query = organization::Entity::find()
         .filter(organization::Column::Kind.eq("partner"))
-        .filter(partner_condition(&partners));
+        .filter(partners.condition(organization::Column::Id));
     let text = filter.q.trim();
     if !text.is_empty() {
         query = query.filter(
@@ -80,7 +71,7 @@ pub async fn partner_names(db: &Db, scope: &Scope) -> Result<Vec<(Uuid, String)>
         .column(organization::Column::Id)
         .column(organization::Column::Name)
         .filter(organization::Column::Kind.eq("partner"))
-        .filter(partner_condition(&partners))
+        .filter(partners.condition(organization::Column::Id))
         .order_by_asc(organization::Column::Name)
         .into_tuple()
         .all(db)

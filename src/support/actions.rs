@@ -256,16 +256,47 @@ pub async fn assign(
         ));
     }
     let actor = context.author(&scope);
-    let at = now();
     let txn = crate::platform::db::begin_write(&state.db).await?;
-    let named = owner.as_ref().map(|u| (u.id, u.display_name.clone()));
-    if let Err(Stale) = store::assign(&txn, &ticket, &actor, named.clone(), at).await? {
+    let detail = json!({ "owner": owner.as_ref().map(|u| &u.display_name) });
+    let handed = hand_over(
+        &txn,
+        &scope,
+        &client,
+        &actor,
+        &ticket,
+        owner.as_ref(),
+        detail,
+    );
+    if let Err(Stale) = handed.await? {
         return Ok(stale(&ticket));
     }
-    if let Some(person) = &owner {
+    txn.commit().await?;
+    let message = match owner {
+        Some(person) => format!("{} now owns {}.", person.display_name, ticket.number),
+        None => format!("{} is back in the queue.", ticket.number),
+    };
+    Ok(back_to(&ticket, &message))
+}
+
+/// Gives the ticket to `owner` (or back to the queue) now, if its owner is still as read; tells
+/// the new owner and audits it with `detail`.
+pub(super) async fn hand_over(
+    txn: &sea_orm::DatabaseTransaction,
+    scope: &Scope,
+    client: &SocketAddr,
+    actor: &crate::platform::web::Author,
+    ticket: &Ticket,
+    owner: Option<&User>,
+    detail: serde_json::Value,
+) -> AppResult<Result<(), Stale>> {
+    let named = owner.map(|u| (u.id, u.display_name.clone()));
+    if let Err(stale) = store::assign(txn, ticket, actor, named, now()).await? {
+        return Ok(Err(stale));
+    }
+    if let Some(person) = owner {
         tell(
-            &txn,
-            &ticket,
+            txn,
+            ticket,
             Some(scope.user_id),
             vec![person.id],
             format!("{} is now yours: {}", ticket.number, ticket.subject),
@@ -274,22 +305,11 @@ pub async fn assign(
         .await?;
     }
     audit::record(
-        &txn,
-        audit_entry(
-            &scope,
-            &client,
-            &ticket,
-            "ticket.assigned",
-            json!({ "owner": named.map(|n| n.1) }),
-        ),
+        txn,
+        audit_entry(scope, client, ticket, "ticket.assigned", detail),
     )
     .await?;
-    txn.commit().await?;
-    let message = match owner {
-        Some(person) => format!("{} now owns {}.", person.display_name, ticket.number),
-        None => format!("{} is back in the queue.", ticket.number),
-    };
-    Ok(back_to(&ticket, &message))
+    Ok(Ok(()))
 }
 
 #[derive(Deserialize, Default)]

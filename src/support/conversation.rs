@@ -68,6 +68,7 @@ pub(super) async fn post_and_tell(
             author,
             partner_id: ticket.partner_id,
             about: format!("request {}", ticket.number),
+            title: None,
             body,
             link: format!("/support/{}#discussion", ticket.id),
             also_tell: ticket

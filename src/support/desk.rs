@@ -11,7 +11,9 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::actions::{audit_entry, back_to, may_write, move_ticket, support_staff, tell};
+use super::actions::{
+    audit_entry, back_to, hand_over, may_write, move_ticket, support_staff, tell,
+};
 use super::model::Status;
 use super::pages::readable_ticket;
 use super::store::{self, Change, Stale};
@@ -108,34 +110,21 @@ pub async fn assign_many(
             continue;
         }
         owner_name = person.as_ref().map(|p| p.display_name.clone());
-        let named = person.as_ref().map(|p| (p.id, p.display_name.clone()));
+        let detail = json!({ "owner": owner_name, "bulk": true });
         let txn = begin_write(&state.db).await?;
-        if let Err(Stale) = store::assign(&txn, &ticket, &actor, named.clone(), now()).await? {
+        let handed = hand_over(
+            &txn,
+            &scope,
+            &client,
+            &actor,
+            &ticket,
+            person.as_ref(),
+            detail,
+        );
+        if let Err(Stale) = handed.await? {
             left += 1;
             continue;
         }
-        if let Some(person) = &person {
-            tell(
-                &txn,
-                &ticket,
-                Some(scope.user_id),
-                vec![person.id],
-                format!("{} is now yours: {}", ticket.number, ticket.subject),
-                format!("Assigned by {}", actor.label),
-            )
-            .await?;
-        }
-        audit::record(
-            &txn,
-            audit_entry(
-                &scope,
-                &client,
-                &ticket,
-                "ticket.assigned",
-                json!({ "owner": named.map(|n| n.1), "bulk": true }),
-            ),
-        )
-        .await?;
         txn.commit().await?;
         assigned += 1;
     }

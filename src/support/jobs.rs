@@ -8,11 +8,10 @@ use uuid::Uuid;
 
 use super::actions::lead_of;
 use super::entity::ticket;
-use super::store::{self, Change, FIRST_RESPONSE};
+use super::store;
 use crate::platform::jobs::JobContext;
 use crate::platform::sla::{self, Observed};
 use crate::platform::time::now;
-use crate::platform::web::Author;
 
 pub async fn check_clock(context: JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
     let clock_id = payload["clock"]
@@ -30,11 +29,7 @@ pub async fn check_clock(context: JobContext, payload: serde_json::Value) -> any
         txn.commit().await?;
         return Ok(());
     };
-    let what = if clock.metric == FIRST_RESPONSE {
-        "first response"
-    } else {
-        "resolution"
-    };
+    let what = store::metric_words(&clock);
     let lead = lead_of(&context.db, &ticket).await?;
     let (recipients, title) = match observed {
         Observed::Warning => (
@@ -46,23 +41,7 @@ pub async fn check_clock(context: JobContext, payload: serde_json::Value) -> any
             format!("{}: {what} due soon — {}", ticket.number, ticket.subject),
         ),
         Observed::Breached => {
-            store::record(
-                &txn,
-                &ticket,
-                &Author {
-                    user_id: None,
-                    label: "SLA clock".to_owned(),
-                },
-                Change {
-                    kind: "escalated",
-                    to: lead.map(|l| l.to_string()).as_deref(),
-                    note: Some(format!("The {what} target passed")),
-                    internal: true,
-                    ..Change::default()
-                },
-                now(),
-            )
-            .await?;
+            store::record_escalation(&txn, &ticket, &clock, lead, now()).await?;
             (
                 lead.into_iter().chain(ticket.owner_user_id).collect(),
                 format!(

@@ -38,7 +38,7 @@ use crate::platform::scope::{Permission, Scope, Side};
 pub struct SupportSummary {
     pub tier: Option<String>,
     pub account_managers: Vec<String>,
-    pub open_requests: usize,
+    pub open_requests: u64,
     pub may_open: bool,
 }
 
@@ -56,26 +56,11 @@ pub async fn summary_for(
         .into_iter()
         .map(|u| u.display_name)
         .collect();
-    let active: Vec<model::Status> = model::Status::ALL
-        .iter()
-        .copied()
-        .filter(|s| s.is_active())
-        .collect();
-    let open = store::list(
-        db,
-        scope,
-        &store::TicketFilter {
-            statuses: active,
-            partners: Some(vec![scope.organization_id]),
-            ..store::TicketFilter::default()
-        },
-        1_000,
-    )
-    .await?;
+    let open = store::count_active(db, scope, scope.organization_id).await?;
     Ok(Some(SupportSummary {
         tier,
         account_managers,
-        open_requests: open.len(),
+        open_requests: open,
         may_open: scope.can(Permission::TicketsWrite),
     }))
 }

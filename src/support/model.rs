@@ -90,6 +90,11 @@ impl Status {
         !matches!(self, Status::Resolved | Status::Closed)
     }
 
+    /// The statuses still being worked on.
+    pub fn active() -> impl Iterator<Item = Status> {
+        Status::ALL.iter().copied().filter(|s| s.is_active())
+    }
+
     /// While the vendor waits on the partner, the resolution clock stands still.
     pub fn pauses_resolution(self) -> bool {
         self == Status::WaitingOnPartner

@@ -173,14 +173,6 @@ const VENDOR_VIEWS: [(&str, &str); 6] = [
 ];
 const TIERS: [&str; 4] = ["Platinum", "Gold", "Silver", "Registered"];
 
-fn active_statuses() -> Vec<Status> {
-    Status::ALL
-        .iter()
-        .copied()
-        .filter(|s| s.is_active())
-        .collect()
-}
-
 /// `GET /support`: a partner's requests, or support's queues.
 pub async fn list(
     State(state): State<AppState>,
@@ -205,18 +197,18 @@ pub async fn list(
         "done" => filter.statuses = vec![Status::Resolved, Status::Closed],
         "all" => {}
         "mine" if vendor => {
-            filter.statuses = active_statuses();
+            filter.statuses = Status::active().collect();
             filter.owner = Some(scope.user_id);
         }
         "unassigned" if vendor => {
-            filter.statuses = active_statuses();
+            filter.statuses = Status::active().collect();
             filter.unassigned = true;
         }
         "breaching" if vendor => {
-            filter.statuses = active_statuses();
+            filter.statuses = Status::active().collect();
             filter.due_before = Some(calendar.hours.add_business_minutes(at, SOON_MINUTES));
         }
-        _ => filter.statuses = active_statuses(),
+        _ => filter.statuses = Status::active().collect(),
     }
     let all_queues = store::queues(&state.db).await?;
     if vendor {

@@ -424,10 +424,7 @@ async fn record_past_breaches(
     now: OffsetDateTime,
 ) -> anyhow::Result<()> {
     let ids: Vec<(Uuid, Uuid)> = tickets.iter().map(|t| (t.partner_id, t.id)).collect();
-    let system = Author {
-        user_id: None,
-        label: "SLA clock".to_owned(),
-    };
+    let queues = store::queues(txn).await?;
     for clock in sla::clocks_for(txn, store::OBJECT_TYPE, &ids).await? {
         if clock.state != "running" {
             continue;
@@ -440,19 +437,11 @@ async fn record_past_breaches(
             let Some(ticket) = tickets.iter().find(|t| t.id == clock.object_id) else {
                 continue;
             };
-            store::record(
-                txn,
-                ticket,
-                &system,
-                store::Change {
-                    kind: "escalated",
-                    note: Some("The target passed".to_owned()),
-                    internal: true,
-                    ..store::Change::default()
-                },
-                at,
-            )
-            .await?;
+            let lead = queues
+                .iter()
+                .find(|q| q.id == ticket.queue_id)
+                .and_then(|q| q.lead_user_id);
+            store::record_escalation(txn, ticket, &clock, lead, at).await?;
         }
     }
     Ok(())

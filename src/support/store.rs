@@ -355,6 +355,43 @@ pub async fn reread(conn: &impl ConnectionTrait, ticket: &Ticket) -> Result<Tick
         .ok_or_else(|| DbErr::RecordNotFound(ticket.number.clone()))
 }
 
+/// What a ticket's clock measures, in words: "first response", "resolution".
+pub fn metric_words(clock: &Clock) -> &'static str {
+    if clock.metric == FIRST_RESPONSE {
+        "first response"
+    } else {
+        "resolution"
+    }
+}
+
+/// The internal timeline entry of a breach: escalated to the queue's lead (if it has one).
+pub async fn record_escalation(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    clock: &Clock,
+    lead: Option<Uuid>,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let system = Author {
+        user_id: None,
+        label: "SLA clock".to_owned(),
+    };
+    record(
+        conn,
+        ticket,
+        &system,
+        Change {
+            kind: "escalated",
+            to: lead.map(|l| l.to_string()).as_deref(),
+            note: Some(format!("The {} target passed", metric_words(clock))),
+            internal: true,
+            ..Change::default()
+        },
+        at,
+    )
+    .await
+}
+
 /// Someone changed the ticket between reading and writing it.
 #[derive(Debug)]
 pub struct Stale;
@@ -615,6 +652,18 @@ pub async fn rate(
     .await
 }
 
+/// How many of a partner's tickets are still being worked on (those the caller may read).
+pub async fn count_active(db: &Db, scope: &Scope, partner_id: Uuid) -> Result<u64, AppError> {
+    use sea_orm::PaginatorTrait;
+    let partners = scope.partners(Permission::TicketsRead)?;
+    Ok(ticket::Entity::find()
+        .filter(partners.condition(ticket::Column::PartnerId))
+        .filter(ticket::Column::PartnerId.eq(partner_id))
+        .filter(ticket::Column::Status.is_in(Status::active().map(Status::key)))
+        .count(db)
+        .await?)
+}
+
 /// Every ticket in scope created in `[from, to)`, for the metrics.
 pub async fn created_between(
     db: &Db,
@@ -664,16 +713,11 @@ pub async fn claim_merge_target(
     into: &Ticket,
     at: OffsetDateTime,
 ) -> Result<Result<(), Stale>, DbErr> {
-    let active: Vec<&str> = Status::ALL
-        .iter()
-        .filter(|s| s.is_active())
-        .map(|s| s.key())
-        .collect();
     let changed = ticket::Entity::update_many()
         .col_expr(ticket::Column::UpdatedAt, Expr::value(at))
         .filter(ticket::Column::Id.eq(into.id))
         .filter(ticket::Column::MergedIntoId.is_null())
-        .filter(ticket::Column::Status.is_in(active))
+        .filter(ticket::Column::Status.is_in(Status::active().map(Status::key)))
         .exec(conn)
         .await?;
     Ok(if changed.rows_affected == 1 {
