@@ -11,6 +11,7 @@ pub mod commissions;
 pub mod demo;
 pub mod home;
 pub mod identity;
+pub mod integrations;
 mod migrations;
 pub mod notify;
 pub mod orders;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub mailer: Mailer,
     pub files: FileStore,
+    /// Requests each API token may still make.
+    pub api_limits: Arc<platform::api::RateLimiter>,
     security_headers: Arc<Vec<(HeaderName, HeaderValue)>>,
 }
 
@@ -74,6 +77,7 @@ impl Portal {
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let https = config.is_https();
         let files = FileStore::local(&config.data_dir.join("files"))?;
+        let api_limits = Arc::new(platform::api::RateLimiter::new(config.api_rate_limit));
         Ok(Portal {
             state: AppState {
                 db,
@@ -82,6 +86,7 @@ impl Portal {
                 metrics: Arc::default(),
                 mailer,
                 files,
+                api_limits,
                 security_headers: Arc::new(web::security_headers(https)),
             },
         })
@@ -104,7 +109,7 @@ impl Portal {
     /// The whole web app: pages, operations endpoints, assets and the shared layers.
     pub fn router(&self) -> Router {
         let state = self.state.clone();
-        let routes = Router::new()
+        let pages = Router::new()
             .merge(home::routes())
             .merge(identity::routes())
             .merge(orgs::routes())
@@ -114,11 +119,26 @@ impl Portal {
             .merge(support::routes())
             .merge(notify::routes())
             .merge(audit::routes())
+            .merge(integrations::pages())
             .merge(platform::health::routes())
             .merge(platform::jobs_admin::routes())
             .route("/assets/{name}", get(web::serve_asset))
             .fallback(web::not_found);
-        // Listed outermost first: the request id exists before anything logs.
+        // Listed outermost first. Pages know their visitor by session cookie and check CSRF
+        // tokens; the API knows its caller by bearer token and keeps out of both.
+        let page_layers = ServiceBuilder::new()
+            .layer(from_fn_with_state(state.clone(), csrf::assign))
+            // Errors of the session layer itself get a page without the visitor's details;
+            // every later one, with them.
+            .layer(from_fn_with_state(state.clone(), web::render_error_pages))
+            .layer(from_fn_with_state(state.clone(), identity::session::load))
+            .layer(from_fn_with_state(state.clone(), web::render_error_pages))
+            .layer(axum::middleware::from_fn(csrf::verify))
+            .layer(axum::middleware::from_fn(
+                identity::session::refuse_changes_while_viewing_as,
+            ));
+        let routes = pages.layer(page_layers).merge(integrations::routes(&state));
+        // The request id exists before anything logs.
         let layers = ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(
                 HeaderName::from_static(web::REQUEST_ID_HEADER),
@@ -131,16 +151,6 @@ impl Portal {
             .layer(from_fn_with_state(state.clone(), metrics::track))
             .layer(CompressionLayer::new())
             .layer(from_fn_with_state(state.clone(), web::add_security_headers))
-            .layer(from_fn_with_state(state.clone(), csrf::assign))
-            // Errors of the session layer itself get a page without the visitor's details;
-            // every later one, with them.
-            .layer(from_fn_with_state(state.clone(), web::render_error_pages))
-            .layer(from_fn_with_state(state.clone(), identity::session::load))
-            .layer(from_fn_with_state(state.clone(), web::render_error_pages))
-            .layer(axum::middleware::from_fn(csrf::verify))
-            .layer(axum::middleware::from_fn(
-                identity::session::refuse_changes_while_viewing_as,
-            ))
             .layer(CatchPanicLayer::custom(|_| {
                 ErrorPage::response(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
             }));

@@ -112,3 +112,34 @@ pub mod role_policy {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod api_token {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "api_token")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// SHA-256 of the secret, which is shown once and never stored.
+        pub digest: String,
+        /// The secret's first characters, so people can tell their tokens apart.
+        pub hint: String,
+        pub name: String,
+        /// The user the token acts for; it never reaches further than they do.
+        pub user_id: Uuid,
+        pub organization_id: Uuid,
+        /// Permission keys, space-separated.
+        pub permissions: String,
+        pub created_at: TimeDateTimeWithTimeZone,
+        pub expires_at: Option<TimeDateTimeWithTimeZone>,
+        pub last_used_at: Option<TimeDateTimeWithTimeZone>,
+        pub revoked_at: Option<TimeDateTimeWithTimeZone>,
+        pub revoked_by: Option<Uuid>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -5,6 +5,8 @@
 //! database; sign-in answers alike for unknown and known addresses; every sign-in, failure and
 //! sign-out is audited.
 
+pub mod api;
+pub mod api_tokens;
 pub mod bootstrap;
 pub mod entity;
 mod login;
@@ -39,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .route("/profile/two-factor/disable", post(second_factor::disable))
         .route("/admin/roles", get(roles::page))
         .route("/admin/staff", get(staff::page))
+        .route("/api-tokens", get(api_tokens::page).post(api_tokens::make))
+        .route("/api-tokens/{id}/revoke", post(api_tokens::revoke_page))
         .route(
             "/admin/roles/{role}/second-factor",
             post(roles::set_second_factor_policy),

@@ -322,6 +322,7 @@ pub async fn build_scope(
         own_organisations,
         assigned_partners,
         read_only_view: false,
+        token_permissions: None,
     })
 }
 

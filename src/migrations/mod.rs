@@ -17,6 +17,7 @@ mod m0011_threads_and_notifications;
 mod m0012_assets;
 mod m0013_commissions;
 mod m0014_support;
+mod m0015_api;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_assets::Migration),
             Box::new(m0013_commissions::Migration),
             Box::new(m0014_support::Migration),
+            Box::new(m0015_api::Migration),
         ]
     }
 }

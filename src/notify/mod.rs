@@ -6,6 +6,7 @@
 //! one follows, a mention), never every field edit; a notification is written in the
 //! transaction of the change that causes it; nobody is notified of their own action.
 
+pub mod api;
 pub mod entity;
 pub mod jobs;
 mod outbox;

@@ -101,6 +101,104 @@ pub(super) async fn tell_followers(
     .await
 }
 
+/// A message to add to an order's discussion.
+pub struct OrderMessage<'a> {
+    pub body: &'a str,
+    pub internal: bool,
+    pub file: Option<&'a files::UploadedFile>,
+}
+
+/// What was added.
+pub struct AddedMessage {
+    pub message_id: Uuid,
+    pub internal: bool,
+}
+
+/// Adds a message (or, for vendor staff, an internal note) to the order's discussion: the file
+/// is stored, mentioned people and followers are told, and the change is audited. 403 when the
+/// caller may not write there or asks for an internal note without reading them.
+pub async fn add_message(
+    state: &AppState,
+    scope: &Scope,
+    context: &PageContext,
+    client: &SocketAddr,
+    order: &Order,
+    message: OrderMessage<'_>,
+) -> AppResult<AddedMessage> {
+    let OrderMessage {
+        body,
+        internal,
+        file,
+    } = message;
+    if !may_post(scope, order) || (internal && !sees_internal(scope)) {
+        return Err(AppError::Forbidden);
+    }
+    let stored = match file {
+        Some(file) => Some(state.files.put(file.bytes.clone()).await?),
+        None => None,
+    };
+    let mentionable = readers(&state.db, order).await?;
+    let who = author(scope, context);
+    let participant = Participant {
+        user_id: scope.user_id,
+        label: who.label.clone(),
+        side: scope.side(),
+    };
+    let attachment = match (file, &stored) {
+        (Some(file), Some(stored)) => Some(NewAttachment {
+            file_name: &file.name,
+            content_type: &file.content_type,
+            stored,
+        }),
+        _ => None,
+    };
+    let txn = crate::platform::db::begin_write(&state.db).await?;
+    let posted = threads::post(
+        &txn,
+        &subject(order),
+        &participant,
+        NewMessage {
+            body,
+            internal,
+            attachment,
+            at: crate::platform::time::now(),
+        },
+        &mentionable,
+    )
+    .await?;
+    notify::announce_message(
+        &txn,
+        Announcement {
+            posted: &posted,
+            author: &participant,
+            partner_id: order.partner_id,
+            about: format!("order {}", order.number),
+            title: None,
+            body,
+            link: format!("/orders/{}#discussion", order.id),
+            also_tell: Vec::new(),
+            internal,
+        },
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            scope,
+            client,
+            order,
+            if internal { "order.note_added" } else { "order.message_posted" },
+            json!({ "message": posted.message_id, "mentioned": posted.mentioned.len(), "attachment": file.map(|f| f.name.clone()) }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(AddedMessage {
+        message_id: posted.message_id,
+        internal,
+    })
+}
+
 fn back_to(order: &Order, message: &str) -> Response {
     redirect_with_notice(&format!("/orders/{}#discussion", order.id), message)
 }
@@ -128,75 +226,24 @@ pub async fn post(
         Err(problem) => return Ok(back_to(&order, &problem)),
     };
     let internal = upload.field("internal") == "yes";
-    if internal && !sees_internal(&scope) {
-        return Err(AppError::Forbidden);
-    }
-    let stored = match &upload.file {
-        Some(file) => Some(state.files.put(file.bytes.clone()).await?),
-        None => None,
-    };
-    let mentionable = readers(&state.db, &order).await?;
-    let who = author(&scope, &context);
-    let participant = Participant {
-        user_id: scope.user_id,
-        label: who.label.clone(),
-        side: scope.side(),
-    };
-    let attachment = match (&upload.file, &stored) {
-        (Some(file), Some(stored)) => Some(NewAttachment {
-            file_name: &file.name,
-            content_type: &file.content_type,
-            stored,
-        }),
-        _ => None,
-    };
-    let txn = crate::platform::db::begin_write(&state.db).await?;
-    let posted = threads::post(
-        &txn,
-        &subject(&order),
-        &participant,
-        NewMessage {
+    let posted = add_message(
+        &state,
+        &scope,
+        &context,
+        &client,
+        &order,
+        OrderMessage {
             body: &body,
             internal,
-            attachment,
-            at: crate::platform::time::now(),
+            file: upload.file.as_ref(),
         },
-        &mentionable,
     )
     .await?;
-    let link = format!("/orders/{}#discussion", order.id);
-    let what = if internal {
+    let what = if posted.internal {
         "an internal note"
     } else {
         "a message"
     };
-    notify::announce_message(
-        &txn,
-        Announcement {
-            posted: &posted,
-            author: &participant,
-            partner_id: order.partner_id,
-            about: format!("order {}", order.number),
-            title: None,
-            body: &body,
-            link,
-            also_tell: Vec::new(),
-            internal,
-        },
-    )
-    .await?;
-    audit::record(
-        &txn,
-        audit_entry(
-            &scope,
-            &client,
-            &order,
-            if internal { "order.note_added" } else { "order.message_posted" },
-            json!({ "message": posted.message_id, "mentioned": posted.mentioned.len(), "attachment": upload.file.as_ref().map(|f| f.name.clone()) }),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(back_to(
         &order,
         &format!("You added {what} to order {}.", order.number),

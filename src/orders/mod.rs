@@ -7,6 +7,7 @@
 //! block and unblock; every change is a new timeline row (who, when, from → to, why) written in
 //! the same transaction, and audited.
 
+pub mod api;
 mod catalogue;
 mod discussion;
 mod documents;

@@ -4,6 +4,7 @@
 //! Rules: every read goes through the caller's `Scope` (`store`); a partner outside it answers
 //! 404 like a missing one; a status change is a new history row with who, when and why.
 
+pub mod api;
 pub mod entity;
 mod manage;
 pub mod model;

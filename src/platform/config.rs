@@ -37,10 +37,16 @@ pub struct RawConfig {
     /// Sender address of outgoing mail.
     #[arg(long, env = "PORTICO_SMTP_FROM", global = true)]
     pub smtp_from: Option<String>,
+
+    /// API requests each token may make per minute (per `serve` process), before it is answered
+    /// 429 with `Retry-After`. Default: 600.
+    #[arg(long, env = "PORTICO_API_RATE_LIMIT", global = true)]
+    pub api_rate_limit: Option<String>,
 }
 
 pub const DEFAULT_DATA_DIR: &str = "portico-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_API_RATE_LIMIT: u32 = 600;
 
 /// Checked configuration.
 #[derive(Debug, Clone)]
@@ -50,6 +56,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub base_url: String,
     pub smtp: Option<SmtpSettings>,
+    /// API requests per token per minute.
+    pub api_rate_limit: u32,
 }
 
 /// Which database, and how to reach it.
@@ -207,12 +215,28 @@ impl RawConfig {
             Some(url) => Some(parse_smtp(url, self.smtp_from.as_deref())?),
         };
 
+        let api_rate_limit = match self.api_rate_limit.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_API_RATE_LIMIT,
+            Some(value) => value
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "PORTICO_API_RATE_LIMIT (--api-rate-limit)",
+                        format!("\"{value}\" is not a whole number of requests above zero"),
+                        "PORTICO_API_RATE_LIMIT=600",
+                    )
+                })?,
+        };
+
         Ok(Config {
             database,
             data_dir,
             listen,
             base_url,
             smtp,
+            api_rate_limit,
         })
     }
 }

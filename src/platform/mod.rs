@@ -1,6 +1,7 @@
 //! Shared machinery every capability module uses and none of them owns: configuration, the
 //! database, errors, ids, readable numbers, files, time, money, metrics and the web shell. `platform` uses no module.
 
+pub mod api;
 pub mod calendar;
 pub mod config;
 pub mod csrf;

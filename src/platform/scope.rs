@@ -204,7 +204,12 @@ const PARTNER_MARKETING: &[Permission] = &[
     P::TicketsRead,
     P::TicketsWrite,
 ];
-const PARTNER_ADMIN_OWN: &[Permission] = &[P::ProfileWrite, P::UsersRead, P::UsersManage];
+const PARTNER_ADMIN_OWN: &[Permission] = &[
+    P::ProfileWrite,
+    P::UsersRead,
+    P::UsersManage,
+    P::IntegrationsManage,
+];
 const PARTNER_MANAGER: &[Permission] = &[
     P::PartnersRead,
     P::UsersRead,
@@ -378,6 +383,8 @@ pub struct Scope {
     pub assigned_partners: BTreeSet<Uuid>,
     /// A vendor admin viewing the portal as this user: nothing may change.
     pub read_only_view: bool,
+    /// An API token acting for this user holds only these of the role's permissions.
+    pub token_permissions: Option<BTreeSet<Permission>>,
 }
 
 impl Scope {
@@ -386,7 +393,12 @@ impl Scope {
     }
 
     pub fn can(&self, permission: Permission) -> bool {
-        self.role.reach(permission).is_some() && (permission.is_read() || !self.read_only_view)
+        self.role.reach(permission).is_some()
+            && (permission.is_read() || !self.read_only_view)
+            && self
+                .token_permissions
+                .as_ref()
+                .is_none_or(|held| held.contains(&permission))
     }
 
     /// The partners this permission reaches, or 403 when the role lacks it.
@@ -532,6 +544,7 @@ mod tests {
             own_organisations: BTreeSet::from([own]),
             assigned_partners: BTreeSet::new(),
             read_only_view,
+            token_permissions: None,
         }
     }
 
@@ -586,6 +599,18 @@ mod tests {
                 .partners(P::ProfileWrite)
                 .unwrap()
                 .contains(distributor.organization_id)
+        );
+    }
+
+    #[test]
+    fn a_token_holds_only_its_permissions_within_the_role() {
+        let mut token = scope(Role::Sales, false);
+        token.token_permissions = Some(BTreeSet::from([P::OrdersRead, P::CommissionsRead]));
+        assert!(token.can(P::OrdersRead));
+        assert!(!token.can(P::OrdersWrite), "not granted to the token");
+        assert!(
+            !token.can(P::CommissionsRead),
+            "granted to the token but not held by the role"
         );
     }
 

@@ -306,6 +306,13 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        label: "API tokens",
+        own_label: None,
+        href: "/api-tokens",
+        permission: Some(Permission::IntegrationsManage),
+        side: None,
+    },
+    Section {
         label: "Jobs",
         own_label: None,
         href: "/admin/jobs",
@@ -484,8 +491,12 @@ pub async fn render_error_pages(
 }
 
 /// The fallback for every unknown path.
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+/// The fallback for every unknown path; under the API's prefix, a problem document.
+pub async fn not_found(request: axum::extract::Request) -> Response {
+    if request.uri().path().starts_with(super::api::PREFIX) {
+        return super::api::no_route(request).await.into_response();
+    }
+    AppError::NotFound.into_response()
 }
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";

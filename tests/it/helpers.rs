@@ -153,17 +153,30 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
-        TestApp::spawn_with(backend, None).await
+        TestApp::spawn_with(backend, None, |_| {}).await
     }
 
     /// The app sending its mail to `smtp`.
     pub async fn spawn_with_smtp(backend: Backend, smtp: &TestSmtp) -> Option<TestApp> {
-        TestApp::spawn_with(backend, Some(smtp)).await
+        TestApp::spawn_with(backend, Some(smtp), |_| {}).await
     }
 
-    async fn spawn_with(backend: Backend, smtp: Option<&TestSmtp>) -> Option<TestApp> {
+    /// The app with settings changed by `adjust`.
+    pub async fn spawn_configured(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
+        TestApp::spawn_with(backend, None, adjust).await
+    }
+
+    async fn spawn_with(
+        backend: Backend,
+        smtp: Option<&TestSmtp>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Option<TestApp> {
         let db = TestDb::create(backend).await?;
         let mut config = db.config();
+        adjust(&mut config);
         config.smtp = smtp.map(|server| portico::platform::config::SmtpSettings {
             url: format!("smtp://127.0.0.1:{}", server.port),
             from: "Northwind Partner Network <partners@northwind.example>".into(),

@@ -554,6 +554,23 @@ const ROUTES: &[RouteCase] = &[
     route("GET", "/notifications/{id}", Access::SignedIn),
     route("GET", "/notifications/settings", Access::SignedIn),
     route("POST", "/notifications/settings", Access::SignedIn),
+    route(
+        "GET",
+        "/api-tokens",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "POST",
+        "/api-tokens",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "POST",
+        "/api-tokens/{id}/revoke",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route("GET", "/api/docs", Access::Public),
+    route("GET", "/api/v1/openapi.json", Access::Public),
 ];
 
 /// `(METHOD, path)` of every `.route("path", get(..).post(..))` in `src/`.

@@ -1,0 +1,386 @@
+//! The REST API through real HTTP: tokens made and revoked on their page, bearer authentication,
+//! pages and cursors, filters with field errors, ETags, idempotency keys, the rate limit, the
+//! OpenAPI document against the routes and the answers, and tenancy for every documented
+//! operation.
+
+use portico::identity::entity::api_token;
+use portico::orgs::entity::organization;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::helpers::{Backend, TestApp, Visitor, on_both_databases};
+
+const PARTNER_ADMIN: &str = "jana.weber@brightline.example";
+const SALES: &str = "lukas.brandt@brightline.example";
+const OTHER_PARTNER_ADMIN: &str = "anna.kessler@kessler-it.example";
+const VENDOR_ADMIN: &str = "alex.morgan@northwind.example";
+
+/// Makes a token on the tokens page as `visitor`; returns its secret.
+pub async fn make_token(visitor: &Visitor, name: &str, permissions: &[&str]) -> String {
+    let mut fields = vec![("name", name), ("expires_on", "")];
+    fields.extend(permissions.iter().map(|p| ("permission", *p)));
+    let response = visitor.post_form("/api-tokens", &fields).await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    let start = page
+        .find("id=\"token-secret\">")
+        .expect("the secret is shown")
+        + 18;
+    page[start..start + 68].to_owned()
+}
+
+struct Api<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl Api<'_> {
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, body: Value, key: Option<&str>) -> reqwest::Response {
+        let mut request = self.request(reqwest::Method::POST, path).json(&body);
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["type"], format!("/api/docs#problem-{code}"), "{body}");
+    assert_eq!(body["status"], status);
+    body
+}
+
+/// Places a one-line order as `visitor`; returns its id.
+async fn place_order(visitor: &Visitor, customer: &str) -> Uuid {
+    let response = visitor
+        .post_form(
+            "/orders/new",
+            &[
+                ("customer_name", customer),
+                ("currency", "EUR"),
+                ("sku", "NW-SW-1000"),
+                ("quantity", "2"),
+                ("discount", ""),
+                ("intent", "submit"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()["location"].to_str().unwrap();
+    Uuid::parse_str(
+        location
+            .trim_start_matches("/orders/")
+            .split('?')
+            .next()
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+async fn partner_id(app: &TestApp, name: &str) -> Uuid {
+    organization::Entity::find()
+        .filter(organization::Column::Name.eq(name))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+on_both_databases! {
+    async fn tokens_are_shown_once_hold_only_their_permissions_and_can_be_revoked(app) {
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in(PARTNER_ADMIN).await;
+
+        let refused = admin
+            .post_form("/api-tokens", &[("name", "Too wide"), ("permission", "settings.manage"), ("expires_on", "2020-01-01")])
+            .await;
+        assert_eq!(refused.status(), 200);
+        let page = refused.text().await.unwrap();
+        assert!(page.contains("settings.manage is not one of yours"), "{page}");
+        assert!(page.contains("choose a day after today"));
+        assert_eq!(api_token::Entity::find().count(&app.pool).await.unwrap(), 0, "nothing was made");
+
+        let secret = make_token(&admin, "Nightly import", &["orders.read", "partners.read"]).await;
+        assert!(secret.starts_with("ptk_"));
+        let stored = api_token::Entity::find().one(&app.pool).await.unwrap().unwrap();
+        assert_ne!(stored.digest, secret, "only a digest is kept");
+        let later = admin.get("/api-tokens").await.text().await.unwrap();
+        assert!(later.contains("Nightly import") && !later.contains(&secret), "the secret is shown once");
+
+        let api = Api { app: &app, token: secret.clone() };
+        let me = api.json("/api/v1/me").await;
+        assert_eq!(me["email"], PARTNER_ADMIN);
+        assert_eq!(me["permissions"], json!(["partners.read", "orders.read"]));
+        problem(api.get("/api/v1/users").await, 403, "forbidden").await;
+
+        let anonymous = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+        assert_eq!(anonymous.headers()["www-authenticate"], "Bearer realm=\"portico\"");
+        problem(anonymous, 401, "unauthorized").await;
+        let wrong = Api { app: &app, token: format!("ptk_{}", "0".repeat(64)) };
+        problem(wrong.get("/api/v1/me").await, 401, "unauthorized").await;
+
+        let revoked = admin.post_form(&format!("/api-tokens/{}/revoke", stored.id), &[]).await;
+        assert_eq!(revoked.status(), 303);
+        problem(api.get("/api/v1/me").await, 401, "unauthorized").await;
+
+        // Another partner's administrator neither sees nor revokes it.
+        let other = app.signed_in(OTHER_PARTNER_ADMIN).await;
+        assert!(!other.get("/api-tokens").await.text().await.unwrap().contains("Nightly import"));
+        let secret = make_token(&admin, "Second", &["orders.read"]).await;
+        let second = api_token::Entity::find()
+            .filter(api_token::Column::Name.eq("Second"))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(other.post_form(&format!("/api-tokens/{}/revoke", second.id), &[]).await.status(), 404);
+        assert_eq!(Api { app: &app, token: secret }.get("/api/v1/me").await.status(), 200);
+        // Sales people make no tokens.
+        assert_eq!(app.signed_in(SALES).await.get("/api-tokens").await.status(), 403);
+    }
+
+    async fn orders_page_filter_cache_and_take_messages_once(app) {
+        let app = app.with_demo_program().await;
+        let sales = app.signed_in(SALES).await;
+        let mut placed = Vec::new();
+        for customer in ["API Kiel", "API Augsburg", "API Bremen"] {
+            placed.push(place_order(&sales, customer).await);
+        }
+        let admin = app.signed_in(PARTNER_ADMIN).await;
+        let api = Api { app: &app, token: make_token(&admin, "Sync", &["orders.read", "orders.write"]).await };
+
+        let first = api.json("/api/v1/orders?limit=2&status=submitted&q=API%20").await;
+        assert_eq!(first["items"].as_array().unwrap().len(), 2);
+        let cursor = first["next_cursor"].as_str().expect("a second page").to_owned();
+        let second = api.json(&format!("/api/v1/orders?limit=2&status=submitted&q=API%20&cursor={cursor}")).await;
+        let mut seen: Vec<String> = first["items"].as_array().unwrap().iter()
+            .chain(second["items"].as_array().unwrap())
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(second["next_cursor"].is_null());
+        seen.sort();
+        let mut expected: Vec<String> = placed.iter().map(Uuid::to_string).collect();
+        expected.sort();
+        assert_eq!(seen, expected, "three orders over two pages, none twice");
+
+        let bad = problem(api.get("/api/v1/orders?status=shipped,lost&limit=0").await, 422, "invalid").await;
+        let fields: Vec<&str> = bad["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["status", "limit"], "every invalid field at once");
+        let bad = problem(api.get("/api/v1/orders?status=lost").await, 422, "invalid").await;
+        assert_eq!(bad["errors"][0]["field"], "status");
+        assert!(bad["errors"][0]["message"].as_str().unwrap().contains("\"lost\""));
+        problem(api.get("/api/v1/orders?cursor=nonsense").await, 422, "invalid").await;
+
+        let path = format!("/api/v1/orders/{}", placed[0]);
+        let response = api.get(&path).await;
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        let order: Value = response.json().await.unwrap();
+        assert_eq!(order["customer_name"], "API Kiel");
+        assert_eq!(order["lines"][0]["sku"], "NW-SW-1000");
+        assert!(order["history"].as_array().unwrap().iter().any(|e| e["kind"] == "created"));
+        let unchanged = api.request(reqwest::Method::GET, &path).header("if-none-match", &etag).send().await.unwrap();
+        assert_eq!(unchanged.status(), 304);
+        assert!(unchanged.bytes().await.unwrap().is_empty());
+
+        let messages = format!("{path}/messages");
+        let before = api.get(&messages).await.headers()["etag"].to_str().unwrap().to_owned();
+        let body = json!({ "body": "Can this ship before Friday?" });
+        let created = api.post(&messages, body.clone(), Some("retry-1")).await;
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.unwrap();
+        let replayed = api.post(&messages, body.clone(), Some("retry-1")).await;
+        assert_eq!(replayed.status(), 201);
+        assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+        assert_eq!(replayed.json::<Value>().await.unwrap(), created);
+        problem(api.post(&messages, json!({ "body": "Something else" }), Some("retry-1")).await, 422, "idempotency-key-reused").await;
+        let thread = api.json(&messages).await;
+        assert_eq!(thread.as_array().unwrap().len(), 1, "the retry changed nothing");
+        assert_eq!(thread[0]["author"], "Jana Weber (Brightline Distribution)");
+        assert!(app.get("/api/v1/me").await.status() == 401);
+
+        // The thread changed: its old ETag is stale.
+        let changed = api.request(reqwest::Method::GET, &messages).header("if-none-match", &before).send().await.unwrap();
+        assert_eq!(changed.status(), 200);
+
+        problem(api.post(&messages, json!({ "body": "  " }), None).await, 422, "invalid").await;
+        problem(api.post(&messages, json!({ "text": 1 }), None).await, 422, "invalid").await;
+        let reader = Api { app: &app, token: make_token(&admin, "Reader", &["orders.read"]).await };
+        problem(reader.post(&messages, body, None).await, 403, "forbidden").await;
+        let documents = reader.json(&format!("{path}/documents")).await;
+        assert_eq!(documents, json!([]));
+        problem(reader.get("/api/v1/no-such-thing").await, 404, "not-found").await;
+    }
+
+    async fn another_partners_data_answers_404_on_every_documented_operation(app) {
+        let app = app.with_demo_program().await;
+        let sales = app.signed_in(SALES).await;
+        let order = place_order(&sales, "Stadtwerke Kiel").await;
+        let admin = app.signed_in(PARTNER_ADMIN).await;
+        let own = Api { app: &app, token: make_token(&admin, "Own", &["orders.read", "orders.write", "partners.read", "users.read"]).await };
+        assert_eq!(own.json(&format!("/api/v1/orders/{order}/messages")).await, json!([]));
+        let brightline = partner_id(&app, "Brightline Distribution").await;
+
+        let other = app.signed_in(OTHER_PARTNER_ADMIN).await;
+        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write", "partners.read", "users.read"]).await };
+        let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+        let mut walked = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for method in ["get", "post"] {
+                if item.get(method).is_none() {
+                    continue;
+                }
+                walked += 1;
+                let concrete = path
+                    .replace("/orders/{id}", &format!("/orders/{order}"))
+                    .replace("/organisations/{id}", &format!("/organisations/{brightline}"))
+                    .replace("{document_id}", &Uuid::now_v7().to_string())
+                    .replace("/notifications/{id}", &format!("/notifications/{}", Uuid::now_v7()));
+                assert!(!concrete.contains('{'), "no stand-in for a parameter of {path}");
+                let response = if method == "get" {
+                    outsider.get(&concrete).await
+                } else {
+                    outsider.post(&concrete, json!({ "body": "hello" }), None).await
+                };
+                let status = response.status().as_u16();
+                let text = response.text().await.unwrap();
+                if path.contains('{') {
+                    assert!(matches!(status, 403 | 404), "{method} {concrete} answered {status}: {text}");
+                } else {
+                    assert!(!text.contains(&order.to_string()) && !text.contains("Brightline"), "{method} {concrete} leaks: {text}");
+                }
+            }
+        }
+        assert!(walked >= 11, "walked {walked} operations");
+        let thread = own.json(&format!("/api/v1/orders/{order}/messages")).await;
+        assert_eq!(thread, json!([]), "the outsider's POST changed nothing");
+    }
+
+    async fn the_document_lists_every_route_and_answers_fit_it(app) {
+        let app = app.with_demo_program().await;
+        let sales = app.signed_in(SALES).await;
+        let order = place_order(&sales, "Stadtwerke Kiel").await;
+        let admin = app.signed_in(VENDOR_ADMIN).await;
+        let everything: Vec<&str> = portico::platform::scope::Permission::ALL.iter().map(|p| p.key()).collect();
+        let api = Api { app: &app, token: make_token(&admin, "Everything", &everything).await };
+        api.post(&format!("/api/v1/orders/{order}/messages"), json!({ "body": "Noted." }), None).await;
+        let notification = api.json("/api/v1/notifications").await;
+        let notification_id = notification[0]["id"].as_str().map(str::to_owned).unwrap_or_else(|| Uuid::now_v7().to_string());
+        let brightline = partner_id(&app, "Brightline Distribution").await;
+
+        let response = app.get("/api/v1/openapi.json").await;
+        assert_eq!(response.status(), 200, "the document needs no token");
+        let document: Value = response.json().await.unwrap();
+        assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+        let mut checked = 0;
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let concrete = path
+                    .replace("/orders/{id}", &format!("/orders/{order}"))
+                    .replace("/organisations/{id}", &format!("/organisations/{brightline}"))
+                    .replace("{document_id}", &Uuid::now_v7().to_string())
+                    .replace("/notifications/{id}", &format!("/notifications/{notification_id}"));
+                let response = match method.as_str() {
+                    "get" => api.get(&concrete).await,
+                    "post" => api.post(&concrete, json!({ "body": "Schema check." }), None).await,
+                    other => panic!("undocumented method {other}"),
+                };
+                let status = response.status().as_u16();
+                let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+                let body = response.bytes().await.unwrap();
+                let text = String::from_utf8_lossy(&body);
+                assert!(!text.contains("There is no API operation"), "{method} {path} is documented but not routed");
+                assert!(status != 405, "{method} {path}");
+                let documented = &operation["responses"][status.to_string()];
+                assert!(documented.is_object(), "{method} {concrete} answered {status}, which its entry does not list: {text}");
+                let Some(schema) = documented["content"][&content_type]["schema"].as_object() else { continue };
+                let value: Value = serde_json::from_slice(&body).unwrap();
+                let mut root = document.clone();
+                root.as_object_mut().unwrap().extend(schema.clone());
+                let validator = jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .build(&root)
+                    .unwrap_or_else(|e| panic!("schema of {method} {path}: {e}"));
+                let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+                assert!(errors.is_empty(), "{method} {path} {status} does not fit its schema: {errors:?}\n{value}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "validated {checked} answers");
+        let docs = admin.get("/api/docs").await.text().await.unwrap();
+        assert!(docs.contains("/api/v1/orders/{id}/messages") && docs.contains("problem-idempotency-key-reused"));
+    }
+}
+
+async fn a_token_over_its_rate_waits(backend: Backend) {
+    let Some(app) = TestApp::spawn_configured(backend, |config| config.api_rate_limit = 3).await
+    else {
+        return;
+    };
+    let app = app.with_demo_program().await;
+    let admin = app.signed_in(PARTNER_ADMIN).await;
+    let api = Api {
+        app: &app,
+        token: make_token(&admin, "Busy", &["orders.read"]).await,
+    };
+    let calm = Api {
+        app: &app,
+        token: make_token(&admin, "Calm", &["orders.read"]).await,
+    };
+    for remaining in ["2", "1", "0"] {
+        let response = api.get("/api/v1/me").await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["ratelimit-limit"], "3");
+        assert_eq!(response.headers()["ratelimit-remaining"], remaining);
+    }
+    let refused = api.get("/api/v1/me").await;
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=20).contains(&wait), "wait {wait}");
+    problem(refused, 429, "rate-limited").await;
+    assert_eq!(
+        calm.get("/api/v1/me").await.status(),
+        200,
+        "each token has its own allowance"
+    );
+}
+
+#[tokio::test]
+async fn rate_limit_sqlite() {
+    a_token_over_its_rate_waits(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn rate_limit_postgres() {
+    a_token_over_its_rate_waits(Backend::Postgres).await;
+}
