@@ -206,6 +206,10 @@ fn job_handlers() -> Registry {
         .register(notify::jobs::MAIL, notify::jobs::send_one)
         .register(notify::jobs::DIGEST, notify::jobs::send_digests)
         .register(support::store::SLA_JOB, support::jobs::check_clock)
+        .register(
+            integrations::webhooks::DELIVER_JOB,
+            integrations::webhooks::deliver,
+        )
 }
 
 /// Delivers mail that could not go out at once (SMTP down, a crash mid-send).

@@ -53,7 +53,7 @@ pub async fn assign_partner(
 
 /// The users of an organisation the caller already reached through its scope, by name.
 pub async fn users_of(
-    db: &crate::platform::db::Db,
+    db: &impl ConnectionTrait,
     organization_id: Uuid,
 ) -> Result<Vec<User>, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

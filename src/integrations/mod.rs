@@ -7,13 +7,15 @@
 //! keeps its handlers in its own `api.rs`, and is listed here once.
 
 mod docs;
+mod pages;
+pub mod webhooks;
 
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -87,9 +89,22 @@ pub fn document() -> &'static Document {
     DOCUMENT.get_or_init(|| operations().into_openapi())
 }
 
-/// The pages: the API's documentation for people.
+/// The pages: the API's documentation for people, webhooks, and the integration status.
 pub fn pages() -> Router<AppState> {
-    Router::new().route("/api/docs", get(docs::page))
+    Router::new()
+        .route("/api/docs", get(docs::page))
+        .route("/integrations", get(pages::status))
+        .route(
+            "/integrations/webhooks",
+            get(pages::list).post(pages::subscribe),
+        )
+        .route("/integrations/webhooks/{id}", get(pages::detail))
+        .route("/integrations/webhooks/{id}/enable", post(pages::enable))
+        .route("/integrations/webhooks/{id}/disable", post(pages::disable))
+        .route(
+            "/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            post(pages::redeliver),
+        )
 }
 
 /// The API: its operations behind token authentication, the rate limit, idempotency keys and

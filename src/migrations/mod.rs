@@ -18,6 +18,7 @@ mod m0012_assets;
 mod m0013_commissions;
 mod m0014_support;
 mod m0015_api;
+mod m0016_webhooks;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_commissions::Migration),
             Box::new(m0014_support::Migration),
             Box::new(m0015_api::Migration),
+            Box::new(m0016_webhooks::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ use super::store::Order;
 use crate::AppState;
 use crate::audit;
 use crate::identity::store::mentionable_readers;
+use crate::integrations::webhooks;
 use crate::notify::{self, Announcement, Event};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
@@ -181,6 +182,14 @@ pub async fn add_message(
         },
     )
     .await?;
+    tell_subscribers(
+        &txn,
+        order,
+        "thread.message_created",
+        internal,
+        json!({ "message": { "id": posted.message_id, "author": participant.label, "internal": internal, "body": body } }),
+    )
+    .await?;
     audit::record(
         &txn,
         audit_entry(
@@ -197,6 +206,26 @@ pub async fn add_message(
         message_id: posted.message_id,
         internal,
     })
+}
+
+/// Tells webhook subscribers of a change to an order (after the change, in its transaction).
+pub(super) async fn tell_subscribers(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    kind: &'static str,
+    vendor_only: bool,
+    details: serde_json::Value,
+) -> Result<(), DbErr> {
+    let reference =
+        json!({ "id": order.id, "number": order.number, "partner_id": order.partner_id });
+    webhooks::emit_about(
+        conn,
+        kind,
+        vendor_only,
+        ("order", order.partner_id, reference),
+        details,
+    )
+    .await
 }
 
 fn back_to(order: &Order, message: &str) -> Response {

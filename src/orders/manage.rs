@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::discussion::{subject, tell_followers};
+use super::discussion::{subject, tell_followers, tell_subscribers};
 use super::model::{self, FieldError, OrderInput, OrderStatus, money};
 use super::store::{self, Author, NewOrder, Order, status_of};
 use crate::AppState;
@@ -473,6 +473,14 @@ async fn move_order(
         None => format!("Changed by {}.", author(scope, context).label),
     };
     tell_followers(&txn, order, scope.user_id, "order.status", title, body).await?;
+    tell_subscribers(
+        &txn,
+        order,
+        "order.status_changed",
+        false,
+        json!({ "from": order.status, "to": to.key(), "reason": reason }),
+    )
+    .await?;
     audit::record(
         &txn,
         audit_entry(
@@ -773,6 +781,14 @@ pub async fn block(
         format!("{reason} Waiting on: {owner}."),
     )
     .await?;
+    tell_subscribers(
+        &txn,
+        &order,
+        "order.blocked",
+        false,
+        json!({ "reason": reason, "owner": owner }),
+    )
+    .await?;
     audit::record(
         &txn,
         audit_entry(
@@ -823,6 +839,14 @@ pub async fn unblock(
         "order.blocked",
         format!("Order {} is no longer blocked", order.number),
         format!("Resolved: {resolution}"),
+    )
+    .await?;
+    tell_subscribers(
+        &txn,
+        &order,
+        "order.unblocked",
+        false,
+        json!({ "resolution": resolution }),
     )
     .await?;
     audit::record(

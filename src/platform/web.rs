@@ -306,6 +306,20 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        label: "Integrations",
+        own_label: None,
+        href: "/integrations",
+        permission: Some(Permission::IntegrationsRead),
+        side: None,
+    },
+    Section {
+        label: "Webhooks",
+        own_label: None,
+        href: "/integrations/webhooks",
+        permission: Some(Permission::IntegrationsManage),
+        side: None,
+    },
+    Section {
         label: "API tokens",
         own_label: None,
         href: "/api-tokens",

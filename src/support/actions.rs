@@ -170,6 +170,14 @@ pub(super) async fn open(
         },
     )
     .await?;
+    conversation::tell_subscribers(
+        &txn,
+        &ticket,
+        "ticket.status_changed",
+        false,
+        serde_json::json!({ "from": null, "to": ticket.status, "note": null }),
+    )
+    .await?;
     let mut told: Vec<Uuid> = store::queues(&txn)
         .await?
         .into_iter()
@@ -342,6 +350,14 @@ pub(super) async fn move_ticket(
         Ok(moved) => moved,
         Err(stale) => return Ok(Err(stale)),
     };
+    conversation::tell_subscribers(
+        conn,
+        ticket,
+        "ticket.status_changed",
+        false,
+        serde_json::json!({ "from": from.key(), "to": to.key(), "note": note }),
+    )
+    .await?;
     let title = match to {
         Status::Resolved => format!("{} is resolved: {}", ticket.number, ticket.subject),
         Status::Closed => format!("{} is closed: {}", ticket.number, ticket.subject),

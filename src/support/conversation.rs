@@ -48,6 +48,27 @@ pub(super) async fn messages(
     threads::message_views(db, &subject(ticket), sees_internal(scope)).await
 }
 
+/// Tells webhook subscribers of a change to a ticket (after the change, in its transaction).
+pub(super) async fn tell_subscribers(
+    conn: &impl ConnectionTrait,
+    ticket: &Ticket,
+    kind: &'static str,
+    vendor_only: bool,
+    details: serde_json::Value,
+) -> Result<(), DbErr> {
+    let reference = serde_json::json!({
+        "id": ticket.id, "number": ticket.number, "partner_id": ticket.partner_id, "subject": ticket.subject,
+    });
+    crate::integrations::webhooks::emit_about(
+        conn,
+        kind,
+        vendor_only,
+        ("ticket", ticket.partner_id, reference),
+        details,
+    )
+    .await
+}
+
 /// Posts on the ticket and tells the people it mentions, the followers, and — for a public
 /// message — the requester and owner.
 pub(super) async fn post_and_tell(
@@ -78,6 +99,14 @@ pub(super) async fn post_and_tell(
                 .collect(),
             internal,
         },
+    )
+    .await?;
+    tell_subscribers(
+        conn,
+        ticket,
+        "thread.message_created",
+        internal,
+        serde_json::json!({ "message": { "id": posted.message_id, "author": author.label, "internal": internal, "body": body } }),
     )
     .await?;
     store::touch(conn, ticket, at).await?;

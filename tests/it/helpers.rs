@@ -138,6 +138,12 @@ fn with_database_name(url: &str, name: &str) -> String {
 }
 
 /// The portal running on a random local port over its own fresh database.
+/// HTTP clients need a TLS crypto provider: ring, as the portal itself uses (reqwest is built
+/// without one of its own).
+pub fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
@@ -193,6 +199,7 @@ impl TestApp {
         let server = tokio::spawn(portal.serve(listener, async {
             let _ = stopped.await;
         }));
+        use_ring_for_tls();
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -427,6 +434,7 @@ pub struct Visitor {
 
 impl Visitor {
     fn build(mut self) -> Visitor {
+        use_ring_for_tls();
         self.client = Some(
             reqwest::Client::builder()
                 .cookie_provider(self.jar.clone())
@@ -618,6 +626,7 @@ impl Browser {
         ] {
             caps.add_arg(arg).expect("chrome argument");
         }
+        use_ring_for_tls();
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
             .await
             .expect("start a Chromium session");

@@ -19,3 +19,4 @@ mod orgs;
 mod shell;
 mod support;
 mod tenancy;
+mod webhooks;

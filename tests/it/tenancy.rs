@@ -570,6 +570,41 @@ const ROUTES: &[RouteCase] = &[
         Access::Requires(Permission::IntegrationsManage),
     ),
     route("GET", "/api/docs", Access::Public),
+    route(
+        "GET",
+        "/integrations",
+        Access::Requires(Permission::IntegrationsRead),
+    ),
+    route(
+        "GET",
+        "/integrations/webhooks",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "POST",
+        "/integrations/webhooks",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "GET",
+        "/integrations/webhooks/{id}",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "POST",
+        "/integrations/webhooks/{id}/enable",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "POST",
+        "/integrations/webhooks/{id}/disable",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "POST",
+        "/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
     route("GET", "/api/v1/openapi.json", Access::Public),
 ];
 
@@ -779,6 +814,10 @@ async fn concrete(app: &TestApp, path: &str, owner: &str) -> String {
             &portico::platform::ids::new_id().to_string(),
         )
         .replace("{staff_id}", &portico::platform::ids::new_id().to_string())
+        .replace(
+            "{delivery_id}",
+            &portico::platform::ids::new_id().to_string(),
+        )
         .replace(
             "{certification_id}",
             &portico::platform::ids::new_id().to_string(),
