@@ -642,6 +642,7 @@ pub async fn seed_program(
         })
         .collect();
     seed_orders(txn, files, &trading, &operations, now).await?;
+    crate::integrations::sync::seed_source(txn, "erp", "Northwind SAP", now).await?;
     let mut finance = finance.into_iter();
     let (Some(approver), Some(payer)) = (finance.next(), finance.next()) else {
         anyhow::bail!("the demo needs two finance people: one approves, one pays");

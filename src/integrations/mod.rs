@@ -7,7 +7,9 @@
 //! keeps its handlers in its own `api.rs`, and is listed here once.
 
 mod docs;
+mod import;
 mod pages;
+pub mod sync;
 pub mod webhooks;
 
 use std::sync::{Arc, OnceLock};
@@ -40,6 +42,7 @@ use crate::{AppState, identity, notify, orders, orgs};
         (name = "organisations", description = "Partner organisations"),
         (name = "orders", description = "Orders, their lines, history, documents and discussion"),
         (name = "notifications", description = "The inbox of the token's maker"),
+        (name = "sync", description = "Inbound sync from an ERP: orders by the source's own references, with a result per record"),
     )
 )]
 struct ApiDoc;
@@ -81,6 +84,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::api::messages, orders::api::post_message))
         .routes(routes!(notify::api::list))
         .routes(routes!(notify::api::read))
+        .routes(routes!(sync::sync_orders))
 }
 
 /// The OpenAPI document of every operation, built once.
@@ -104,6 +108,16 @@ pub fn pages() -> Router<AppState> {
         .route(
             "/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(pages::redeliver),
+        )
+        .route("/integrations/conflicts", get(pages::conflicts))
+        .route("/integrations/conflicts/{id}/resolve", post(pages::resolve))
+        .route(
+            "/integrations/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::platform::files::MAX_FILE_BYTES + 64 * 1024,
+                )),
         )
 }
 

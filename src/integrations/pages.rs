@@ -11,6 +11,7 @@ use axum::response::Response;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::sync;
 use super::webhooks::{self, EVENT_TYPES, NewSubscription, Subscription};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -22,6 +23,7 @@ use crate::platform::time::{format_moment, now};
 use crate::platform::web::{Chrome, Notice, PageContext, redirect_with_notice, render};
 
 const LIST: &str = "/integrations/webhooks";
+const CONFLICTS: &str = "/integrations/conflicts";
 
 struct SubscriptionRow {
     id: Uuid,
@@ -360,10 +362,22 @@ struct DeadJobRow {
     finished: String,
 }
 
+struct SourceRow {
+    name: String,
+    key: String,
+    last_success: String,
+    stale: bool,
+    stale_after: String,
+    last_error: String,
+    counts: String,
+}
+
 #[derive(Template)]
 #[template(path = "integrations/status.html")]
 struct StatusPage {
     chrome: Chrome,
+    sources: Vec<SourceRow>,
+    open_conflicts: usize,
     subscriptions: Vec<SubscriptionRow>,
     failures: Vec<FailureRow>,
     queue: Vec<(String, i64)>,
@@ -402,11 +416,190 @@ pub async fn status(
             finished: j.finished_at.map(format_moment).unwrap_or_default(),
         })
         .collect();
+    let at = now();
+    let sources = sync::sources(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| SourceRow {
+            stale: s.last_success_at.is_none_or(|last| {
+                at - last > time::Duration::minutes(i64::from(s.stale_after_minutes))
+            }),
+            last_success: s.last_success_at.map_or_else(
+                || "never".to_owned(),
+                |last| crate::platform::time::ago(last, at),
+            ),
+            stale_after: format!("{} min", s.stale_after_minutes),
+            last_error: match (s.last_error_at, s.last_error) {
+                (Some(when), Some(error)) => format!("{} ({})", error, format_moment(when)),
+                _ => "none".to_owned(),
+            },
+            counts: format!(
+                "{} received · {} created · {} updated · {} unchanged · {} conflicts · {} invalid",
+                s.received, s.created, s.updated, s.unchanged, s.conflicts, s.invalid
+            ),
+            name: s.name,
+            key: s.key,
+        })
+        .collect();
+    let open_conflicts = sync::open_conflicts(&state.db, &scope, 1000)
+        .await
+        .map_or(0, |c| c.len());
     render(&StatusPage {
         chrome: Chrome::new(&state.instance, &context),
+        sources,
+        open_conflicts,
         subscriptions: rows(&state, all).await?,
         failures,
         queue: jobs::counts(&state.db).await?,
         dead,
     })
+}
+
+/// A conflict's two versions side by side, field by field.
+struct FieldPair {
+    field: &'static str,
+    portal: String,
+    incoming: String,
+    differs: bool,
+}
+
+struct ConflictRow {
+    id: Uuid,
+    order_id: Uuid,
+    order_number: String,
+    partner: String,
+    external_reference: String,
+    source: String,
+    created: String,
+    fields: Vec<FieldPair>,
+}
+
+#[derive(Template)]
+#[template(path = "integrations/conflicts.html")]
+struct ConflictsPage {
+    chrome: Chrome,
+    flash: Option<String>,
+    conflicts: Vec<ConflictRow>,
+}
+
+fn field_pairs(conflict: &sync::Conflict) -> Vec<FieldPair> {
+    let portal: serde_json::Value =
+        serde_json::from_str(&conflict.portal_version).unwrap_or_default();
+    let incoming: serde_json::Value =
+        serde_json::from_str(&conflict.incoming_version).unwrap_or_default();
+    let shown = |value: &serde_json::Value| match value {
+        serde_json::Value::Null => "—".to_owned(),
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    [
+        ("status", "Status"),
+        ("payment_status", "Payment"),
+        ("promised_date", "Promised date"),
+        ("customer_name", "Customer"),
+        ("partner_reference", "Partner reference"),
+    ]
+    .into_iter()
+    .map(|(key, field)| {
+        let (portal, incoming) = (shown(&portal[key]), shown(&incoming[key]));
+        // A field the source left out keeps the portal's value.
+        let incoming = if incoming == "—" && key == "payment_status" {
+            portal.clone()
+        } else {
+            incoming
+        };
+        FieldPair {
+            field,
+            differs: portal != incoming,
+            portal,
+            incoming,
+        }
+    })
+    .collect()
+}
+
+/// `GET /integrations/conflicts`: synced updates that met a change made in the portal.
+pub async fn conflicts(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+    Query(notice): Query<Notice>,
+) -> AppResult<Response> {
+    let open = sync::open_conflicts(&state.db, &scope, 200).await?;
+    let mut by_partner: BTreeMap<Uuid, Vec<Uuid>> = BTreeMap::new();
+    for c in &open {
+        by_partner.entry(c.partner_id).or_default().push(c.order_id);
+    }
+    let mut numbers = BTreeMap::new();
+    for (partner, orders) in &by_partner {
+        numbers.extend(crate::orders::store::numbers_of(&state.db, *partner, orders).await?);
+    }
+    let partners: Vec<Uuid> = by_partner.keys().copied().collect();
+    let names = crate::orgs::store::names_of(&state.db, &partners).await?;
+    let sources: BTreeMap<Uuid, String> = sync::sources(&state.db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.name))
+        .collect();
+    render(&ConflictsPage {
+        chrome: Chrome::new(&state.instance, &context),
+        flash: notice.done,
+        conflicts: open
+            .into_iter()
+            .map(|c| ConflictRow {
+                id: c.id,
+                order_id: c.order_id,
+                order_number: numbers.get(&c.order_id).cloned().unwrap_or_default(),
+                partner: names.get(&c.partner_id).cloned().unwrap_or_default(),
+                source: sources.get(&c.source_id).cloned().unwrap_or_default(),
+                created: format_moment(c.created_at),
+                fields: field_pairs(&c),
+                external_reference: c.external_reference,
+            })
+            .collect(),
+    })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ResolutionForm {
+    choice: String,
+}
+
+/// `POST /integrations/conflicts/{id}/resolve`: apply the source's version or keep the portal's.
+pub async fn resolve(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<ResolutionForm>,
+) -> AppResult<Response> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let found = sync::find_conflict(&state.db, &scope, id).await?;
+    let resolution = match form.choice.as_str() {
+        "source" => sync::Resolution::ApplySource,
+        "portal" => sync::Resolution::KeepPortal,
+        _ => {
+            return Ok(redirect_with_notice(
+                CONFLICTS,
+                "Nothing was changed: choose the source's version or the portal's.",
+            ));
+        }
+    };
+    if found.state != "open" {
+        return Ok(redirect_with_notice(
+            CONFLICTS,
+            "Someone settled this conflict already.",
+        ));
+    }
+    let number = sync::resolve(&state.db, &scope, &client, &found, resolution).await?;
+    let message = match resolution {
+        sync::Resolution::ApplySource => {
+            format!("Order {number} now has the source's version, on its timeline.")
+        }
+        sync::Resolution::KeepPortal => format!(
+            "Order {number} keeps the portal's version; the source's next update is applied as usual, so correct it there."
+        ),
+    };
+    Ok(redirect_with_notice(CONFLICTS, &message))
 }

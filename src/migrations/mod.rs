@@ -19,6 +19,7 @@ mod m0013_commissions;
 mod m0014_support;
 mod m0015_api;
 mod m0016_webhooks;
+mod m0017_sync;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_support::Migration),
             Box::new(m0015_api::Migration),
             Box::new(m0016_webhooks::Migration),
+            Box::new(m0017_sync::Migration),
         ]
     }
 }

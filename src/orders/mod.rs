@@ -17,6 +17,7 @@ pub mod model;
 mod pages;
 pub mod seed;
 pub mod store;
+pub mod sync;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

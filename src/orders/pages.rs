@@ -448,7 +448,7 @@ struct DetailPage {
     partner_name: String,
     status: OrderStatus,
     payment: &'static str,
-    source: &'static str,
+    source: String,
     synced: String,
     /// Open orders fed from another system whose last sync is over a day old.
     sync_stale: bool,
@@ -573,21 +573,26 @@ pub async fn detail(
         .is_ok_and(|p| p.contains(order.partner_id));
     let can_operate = scope.can(Permission::OrdersApprove);
     let stamp = |at: Option<time::OffsetDateTime>| at.map(format_date).unwrap_or_default();
+    let feed = if order.source == "portal" {
+        None
+    } else {
+        crate::integrations::sync::status_of(&state.db, &order.source).await?
+    };
     let page = DetailPage {
         chrome: Chrome::new(&state.instance, &context),
         partner_name: names.get(&order.partner_id).cloned().unwrap_or_default(),
         status,
         payment: payment_label(&order.payment_status),
-        source: source_label(&order.source),
+        source: feed.as_ref().map_or_else(
+            || source_label(&order.source).to_owned(),
+            |f| format!("from {}", f.name),
+        ),
         synced: order
             .synced_at
             .map(|at| crate::platform::time::ago(at, crate::platform::time::now()))
             .unwrap_or_default(),
-        sync_stale: order.source != "portal"
-            && status.is_open()
-            && order
-                .synced_at
-                .is_some_and(|at| crate::platform::time::now() - at > time::Duration::hours(24)),
+        // Honest data status: the source has not synced within its threshold.
+        sync_stale: status.is_open() && feed.as_ref().is_some_and(|f| f.stale),
         ordered: format_date(order.ordered_at),
         promised: date_label(order.promised_date),
         shipped: stamp(order.shipped_at),

@@ -262,7 +262,8 @@ on_both_databases! {
                     .replace("/orders/{id}", &format!("/orders/{order}"))
                     .replace("/organisations/{id}", &format!("/organisations/{brightline}"))
                     .replace("{document_id}", &Uuid::now_v7().to_string())
-                    .replace("/notifications/{id}", &format!("/notifications/{}", Uuid::now_v7()));
+                    .replace("/notifications/{id}", &format!("/notifications/{}", Uuid::now_v7()))
+                    .replace("{source}", "erp");
                 assert!(!concrete.contains('{'), "no stand-in for a parameter of {path}");
                 let response = if method == "get" {
                     outsider.get(&concrete).await
@@ -306,7 +307,8 @@ on_both_databases! {
                     .replace("/orders/{id}", &format!("/orders/{order}"))
                     .replace("/organisations/{id}", &format!("/organisations/{brightline}"))
                     .replace("{document_id}", &Uuid::now_v7().to_string())
-                    .replace("/notifications/{id}", &format!("/notifications/{notification_id}"));
+                    .replace("/notifications/{id}", &format!("/notifications/{notification_id}"))
+                    .replace("{source}", "erp");
                 let response = match method.as_str() {
                     "get" => api.get(&concrete).await,
                     "post" => api.post(&concrete, json!({ "body": "Schema check." }), None).await,

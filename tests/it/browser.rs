@@ -215,6 +215,9 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Users",
             "Staff",
             "Mail outbox",
+            "Integrations",
+            "Webhooks",
+            "API tokens",
             "Jobs",
             "Audit log",
             "Roles"

@@ -18,5 +18,6 @@ mod orders;
 mod orgs;
 mod shell;
 mod support;
+mod sync;
 mod tenancy;
 mod webhooks;

@@ -605,6 +605,26 @@ const ROUTES: &[RouteCase] = &[
         "/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver",
         Access::Requires(Permission::IntegrationsManage),
     ),
+    route(
+        "GET",
+        "/integrations/conflicts",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/integrations/conflicts/{id}/resolve",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "GET",
+        "/integrations/import",
+        Access::Requires(Permission::OrdersApprove),
+    ),
+    route(
+        "POST",
+        "/integrations/import",
+        Access::Requires(Permission::OrdersApprove),
+    ),
     route("GET", "/api/v1/openapi.json", Access::Public),
 ];
 

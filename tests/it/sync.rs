@@ -1,0 +1,219 @@
+//! Inbound ERP sync through the API: a result per record, invalid records refused with their
+//! fields, batches sent again changing nothing, updates on the timeline, a portal change meeting
+//! an ERP update landing in the conflict queue with both versions, and the source's status.
+
+use portico::integrations::sync::entity::{conflict, source};
+use portico::orders::entity::sales_order;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::api::make_token;
+use crate::helpers::{TestApp, on_both_databases};
+
+const VENDOR_ADMIN: &str = "alex.morgan@northwind.example";
+const OPERATIONS: &str = "olivia.grant@northwind.example";
+const PARTNER_ADMIN: &str = "jana.weber@brightline.example";
+
+async fn partner_id(app: &TestApp, name: &str) -> String {
+    portico::orgs::entity::organization::Entity::find()
+        .filter(portico::orgs::entity::organization::Column::Name.eq(name))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
+}
+
+fn record(reference: &str, partner: &str, status: &str, promised: Option<&str>) -> Value {
+    json!({
+        "external_reference": reference,
+        "partner_id": partner,
+        "customer_name": "Stadtwerke Kiel",
+        "currency": "EUR",
+        "status": status,
+        "ordered_at": "2026-11-20T09:30:00Z",
+        "promised_date": promised,
+        "lines": [{ "sku": "NW-SW-1000", "quantity": 3, "unit_price_minor": 120000, "discount_bp": 1000 }],
+    })
+}
+
+async fn sync(app: &TestApp, token: &str, orders: Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/sync/erp/orders"))
+        .bearer_auth(token)
+        .json(&json!({ "orders": orders }))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn outcomes(report: &Value) -> Vec<String> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn erp_orders(app: &TestApp) -> u64 {
+    sales_order::Entity::find()
+        .filter(sales_order::Column::SourceReference.starts_with("SAP-"))
+        .count(&app.pool)
+        .await
+        .unwrap()
+}
+
+on_both_databases! {
+    async fn erp_records_are_applied_once_and_conflicts_wait_for_a_person(app) {
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in(VENDOR_ADMIN).await;
+        let token = make_token(&admin, "SAP", &["orders.read", "orders.approve"]).await;
+        let brightline = partner_id(&app, "Brightline Distribution").await;
+        let demo_feed = source::Entity::find().filter(source::Column::Key.eq("erp")).one(&app.pool).await.unwrap().map_or(0, |s| s.received);
+
+        let mut bad = record("SAP-2", &brightline, "lost", None);
+        bad["lines"][0]["sku"] = json!("NW-NOPE");
+        let batch = json!([
+            record("SAP-1", &brightline, "confirmed", Some("2026-12-10")),
+            bad,
+            record("SAP-3", "0196a0c0-0000-7000-8000-000000000000", "confirmed", None),
+        ]);
+        let (status, report) = sync(&app, &token, batch.clone()).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(outcomes(&report), ["created", "invalid", "invalid"]);
+        let fields: Vec<&str> = report["results"][1]["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["orders[1].status", "orders[1].lines[0].sku"]);
+        assert_eq!(report["results"][2]["errors"][0]["field"], "orders[2].partner_id");
+        assert_eq!(report["counts"]["created"], 1);
+        let order_id = report["results"][0]["order_id"].as_str().unwrap().to_owned();
+        let order = sales_order::Entity::find_by_id(uuid::Uuid::parse_str(&order_id).unwrap()).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(order.total_minor, 324_000, "3 × 1,200.00 less 10 %");
+        assert_eq!(order.status, "confirmed");
+        assert!(order.synced_at.is_some());
+
+        // The same batch again: nothing new.
+        let (_, again) = sync(&app, &token, batch).await;
+        assert_eq!(outcomes(&again), ["unchanged", "invalid", "invalid"]);
+        assert_eq!(erp_orders(&app).await, 1);
+
+        // An ERP update is applied and told on the timeline.
+        let (_, shipped) = sync(&app, &token, json!([record("SAP-1", &brightline, "shipped", Some("2026-12-12"))])).await;
+        assert_eq!(outcomes(&shipped), ["updated"]);
+        let page = admin.get(&format!("/orders/{order_id}")).await.text().await.unwrap();
+        assert!(page.contains("SAP sync") || page.contains("ERP sync"), "the timeline names the source");
+        assert!(page.contains("synced"), "the page shows the data status");
+        let api: Value = app.client.get(app.url(&format!("/api/v1/orders/{order_id}"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(api["status"], "shipped");
+        assert_eq!(api["promised_date"], "2026-12-12");
+
+        // Operations blocks the order in the portal; the ERP, unaware, says it was delivered.
+        let blocked = app.signed_in(OPERATIONS).await
+            .post_form(&format!("/orders/{order_id}/block"), &[("reason", "Address check"), ("owner", "Brightline logistics")])
+            .await;
+        assert_eq!(blocked.status(), 303);
+        let delivered = json!([record("SAP-1", &brightline, "delivered", Some("2026-12-12"))]);
+        let (_, report) = sync(&app, &token, delivered.clone()).await;
+        assert_eq!(outcomes(&report), ["conflict"]);
+        let conflict_id = report["results"][0]["conflict_id"].as_str().unwrap().to_owned();
+        let (_, repeated) = sync(&app, &token, delivered).await;
+        assert_eq!(repeated["results"][0]["conflict_id"], conflict_id.as_str(), "the same conflict, not a second");
+        assert_eq!(conflict::Entity::find().count(&app.pool).await.unwrap(), 1);
+        let unchanged = sales_order::Entity::find_by_id(order.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(unchanged.status, "shipped", "nothing applied blindly");
+
+        let operations = app.signed_in(OPERATIONS).await;
+        let queue = operations.get("/integrations/conflicts").await.text().await.unwrap();
+        assert!(queue.contains(&order.number) && queue.contains("delivered") && queue.contains("shipped"), "both versions side by side");
+        let resolved = operations.post_form(&format!("/integrations/conflicts/{conflict_id}/resolve"), &[("choice", "source")]).await;
+        assert_eq!(resolved.status(), 303);
+        let applied = sales_order::Entity::find_by_id(order.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(applied.status, "delivered");
+        let settled = conflict::Entity::find().one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(settled.state, "source_applied");
+        assert!(!operations.get("/integrations/conflicts").await.text().await.unwrap().contains(&order.number));
+
+        // The source's status: counts, and an honest warning once it is overdue.
+        let status = operations.get("/integrations").await.text().await.unwrap();
+        assert!(status.contains(&format!("{} received", demo_feed + 9)), "{status}");
+        let erp = source::Entity::find().filter(source::Column::Key.eq("erp")).one(&app.pool).await.unwrap().unwrap();
+        source::Entity::update(source::ActiveModel {
+            id: Set(erp.id),
+            last_success_at: Set(Some(portico::platform::time::now() - time::Duration::hours(3))),
+            ..Default::default()
+        })
+        .exec(&app.pool)
+        .await
+        .unwrap();
+        assert!(operations.get("/integrations").await.text().await.unwrap().contains("overdue"));
+        let detail = operations.get(&format!("/orders/{order_id}")).await.text().await.unwrap();
+        assert!(detail.contains("has not synced within its expected interval"), "an open order from an overdue source says so");
+
+        // Partners do not sync.
+        let partner = make_token(&app.signed_in(PARTNER_ADMIN).await, "Mine", &["orders.read"]).await;
+        let (status, problem) = sync(&app, &partner, json!([])).await;
+        assert_eq!(status, 403, "{problem}");
+    }
+}
+
+fn csv_feed(second_sku: &str) -> Vec<u8> {
+    format!(
+        "external_reference,partner,customer_name,currency,status,promised_date,sku,quantity,unit_price_minor,discount_bp\n\
+         SAP-F1,Brightline Distribution,Hafen Bremen,EUR,confirmed,2026-12-01,NW-SW-1000,2,120000,0\n\
+         SAP-F1,Brightline Distribution,Hafen Bremen,EUR,confirmed,2026-12-01,NW-SW-1000,1,120000,500\n\
+         SAP-F2,Brightline Distribution,Klinikum Kiel,EUR,shipped,,{second_sku},1,50000,0\n"
+    )
+    .into_bytes()
+}
+
+on_both_databases! {
+    async fn operations_import_the_same_records_from_a_file(app) {
+        let app = app.with_demo_program().await;
+        let operations = app.signed_in(OPERATIONS).await;
+        let before = erp_orders(&app).await;
+
+        // One order is invalid: by default, nothing is imported.
+        let file = ("feed.csv", "text/csv", csv_feed("NW-NOPE"));
+        let page = operations.post_file("/integrations/import", &[("source", "erp"), ("apply", "none")], file.clone()).await.text().await.unwrap();
+        assert!(page.contains("not_applied") && page.contains("no product has SKU"), "{page}");
+        assert_eq!(erp_orders(&app).await, before, "all or nothing");
+
+        // The person chooses to keep the valid ones.
+        let page = operations.post_file("/integrations/import", &[("source", "erp"), ("apply", "each")], file).await.text().await.unwrap();
+        assert!(page.contains("1 created") && page.contains("1 invalid"), "{page}");
+        assert_eq!(erp_orders(&app).await, before + 1);
+        let two_lines = sales_order::Entity::find()
+            .filter(sales_order::Column::SourceReference.eq("SAP-F1"))
+            .one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(two_lines.total_minor, 240_000 + 114_000, "two rows, one order");
+
+        // Fixed and imported again as an XLSX workbook: the first is unchanged, the second made.
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let text = String::from_utf8(csv_feed("NW-SW-1000")).unwrap();
+        for (row, line) in text.lines().enumerate() {
+            for (column, cell) in line.split(',').enumerate() {
+                let (row, column) = (u32::try_from(row).unwrap(), u16::try_from(column).unwrap());
+                match cell.parse::<f64>() {
+                    Ok(number) if row > 0 && column >= 7 => sheet.write_number(row, column, number).unwrap(),
+                    _ => sheet.write_string(row, column, cell).unwrap(),
+                };
+            }
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let xlsx = ("feed.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", bytes);
+        let page = operations.post_file("/integrations/import", &[("source", "erp"), ("apply", "none")], xlsx.clone()).await.text().await.unwrap();
+        assert!(page.contains("1 created") && page.contains("1 unchanged"), "{page}");
+        let page = operations.post_file("/integrations/import", &[("source", "erp"), ("apply", "none")], xlsx).await.text().await.unwrap();
+        assert!(page.contains("2 unchanged"), "importing again changes nothing: {page}");
+        assert_eq!(erp_orders(&app).await, before + 2);
+
+        // A file that cannot be read is refused whole, with the line.
+        let broken = ("feed.csv", "text/csv", b"external_reference,partner,customer_name,currency,status,sku,quantity,unit_price_minor,discount_bp\nSAP-F9,Brightline Distribution,X,EUR,confirmed,NW-SW-1000,many,1,0\n".to_vec());
+        let page = operations.post_file("/integrations/import", &[("apply", "each")], broken).await.text().await.unwrap();
+        assert!(page.contains("Line 2: quantity") && page.contains("Nothing was imported"), "{page}");
+    }
+}
