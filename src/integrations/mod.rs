@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::platform::api::{self, FieldError, ProblemDocument};
-use crate::{AppState, identity, notify, orders, orgs};
+use crate::{AppState, identity, notify, orders, orgs, support};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -42,6 +42,7 @@ use crate::{AppState, identity, notify, orders, orgs};
         (name = "organisations", description = "Partner organisations"),
         (name = "orders", description = "Orders, their lines, history, documents and discussion"),
         (name = "notifications", description = "The inbox of the token's maker"),
+        (name = "support", description = "Support tickets and their conversation"),
         (name = "sync", description = "Inbound sync from an ERP: orders by the source's own references, with a result per record"),
     )
 )]
@@ -84,6 +85,9 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::api::messages, orders::api::post_message))
         .routes(routes!(notify::api::list))
         .routes(routes!(notify::api::read))
+        .routes(routes!(support::api::list, support::api::open))
+        .routes(routes!(support::api::one))
+        .routes(routes!(support::api::messages, support::api::post_message))
         .routes(routes!(sync::sync_orders))
 }
 

@@ -9,6 +9,7 @@ use axum::extract::{ConnectInfo, Path, Request, State};
 use axum::response::Response;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde_json::json;
+use uuid::Uuid;
 
 use super::actions::{audit_entry, back_to, may_write, move_ticket};
 use super::model::{Status, status_after_message};
@@ -128,47 +129,103 @@ pub async fn post(
     if !may_write(&scope, &ticket) {
         return Err(AppError::Forbidden);
     }
-    let status = store::status_of(&ticket);
-    if status == Status::Closed {
-        return Ok(back_to(
-            &ticket,
-            "This request is closed. Reopen it, or open a new one and mention its number.",
-        ));
-    }
     let upload = match files::read_upload(request).await {
         Ok(upload) => upload,
         Err(problem) => return Ok(back_to(&ticket, &problem)),
     };
-    let body = match threads::check_body(upload.field("body")) {
-        Ok(body) => body.to_owned(),
-        Err(problem) => return Ok(back_to(&ticket, &problem)),
-    };
-    let internal = upload.field("internal") == "yes";
-    if internal && !sees_internal(&scope) {
-        return Err(AppError::Forbidden);
-    }
-    let from_partner = scope.side() == Side::Partner;
-    // Support chooses what follows a reply on an active request; reopening is its own action.
     let then = match upload.field("then") {
         "" => None,
         key => match Status::parse(key) {
-            Some(wanted) if !from_partner && status.is_active() && wanted != Status::Closed => {
-                Some(wanted)
-            }
-            _ => return Ok(back_to(&ticket, "Choose what happens after your reply.")),
+            Some(wanted) => Some(wanted),
+            None => return Ok(back_to(&ticket, "Choose what happens after your reply.")),
         },
     };
-    if then == Some(Status::Resolved) && internal {
-        return Ok(back_to(
-            &ticket,
-            "Resolve with a message the partner can read, not an internal note.",
+    let message = TicketMessage {
+        body: upload.field("body"),
+        internal: upload.field("internal") == "yes",
+        then,
+        file: upload.file.as_ref(),
+    };
+    match add_message(&state, &scope, &context, &client, &ticket, message).await? {
+        Ok(added) => {
+            let what = if added.internal {
+                "Internal note added"
+            } else {
+                "Message sent"
+            };
+            Ok(back_to(&ticket, &format!("{what} on {}.", ticket.number)))
+        }
+        Err(refusal) => Ok(back_to(&ticket, &refusal)),
+    }
+}
+
+/// A message for a ticket's conversation.
+pub struct TicketMessage<'a> {
+    pub body: &'a str,
+    /// An internal note (vendor staff only).
+    pub internal: bool,
+    /// What support wants the status to be after the reply; `None`: the usual next status.
+    pub then: Option<Status>,
+    pub file: Option<&'a files::UploadedFile>,
+}
+
+/// What was added.
+pub struct AddedMessage {
+    pub message_id: Uuid,
+    pub internal: bool,
+}
+
+/// Adds a message or internal note: the people it concerns are told, the response clock and
+/// the status move as a reply moves them, and it is audited. `Ok(Err(why))` refuses the message
+/// in words (a closed request, an empty body …); 403 when the caller may not write here.
+pub async fn add_message(
+    state: &AppState,
+    scope: &Scope,
+    context: &PageContext,
+    client: &SocketAddr,
+    ticket: &Ticket,
+    message: TicketMessage<'_>,
+) -> AppResult<Result<AddedMessage, String>> {
+    let TicketMessage {
+        body,
+        internal,
+        then,
+        file,
+    } = message;
+    if !may_write(scope, ticket) || (internal && !sees_internal(scope)) {
+        return Err(AppError::Forbidden);
+    }
+    let status = store::status_of(ticket);
+    if status == Status::Closed {
+        return Ok(Err(
+            "This request is closed. Reopen it, or open a new one and mention its number."
+                .to_owned(),
         ));
     }
-    let stored = match &upload.file {
+    let body = match threads::check_body(body) {
+        Ok(body) => body.to_owned(),
+        Err(problem) => return Ok(Err(problem)),
+    };
+    let from_partner = scope.side() == Side::Partner;
+    // Support chooses what follows a reply on an active request; reopening is its own action.
+    if let Some(wanted) = then
+        && (from_partner || !status.is_active() || wanted == Status::Closed)
+    {
+        return Ok(Err(format!(
+            "A reply cannot make this request \"{}\"; choose what happens after your reply.",
+            wanted.label()
+        )));
+    }
+    if then == Some(Status::Resolved) && internal {
+        return Ok(Err(
+            "Resolve with a message the partner can read, not an internal note.".to_owned(),
+        ));
+    }
+    let stored = match file {
         Some(file) => Some(state.files.put(file.bytes.clone()).await?),
         None => None,
     };
-    let attachment = match (&upload.file, &stored) {
+    let attachment = match (file, &stored) {
         (Some(file), Some(stored)) => Some(NewAttachment {
             file_name: &file.name,
             content_type: &file.content_type,
@@ -176,7 +233,7 @@ pub async fn post(
         }),
         _ => None,
     };
-    let actor = context.author(&scope);
+    let actor = context.author(scope);
     let participant = Participant {
         user_id: scope.user_id,
         label: actor.label.clone(),
@@ -186,7 +243,7 @@ pub async fn post(
     let txn = crate::platform::db::begin_write(&state.db).await?;
     // The request as it stands now, under the write lock: someone may have acted while the
     // message was being written.
-    let ticket = store::reread(&txn, &ticket).await?;
+    let ticket = store::reread(&txn, ticket).await?;
     let status = store::status_of(&ticket);
     let posted = post_and_tell(
         &txn,
@@ -213,27 +270,25 @@ pub async fn post(
         // A status that moved in the meantime keeps the message and leaves the status be.
         if next != status {
             let _: Result<_, Stale> =
-                move_ticket(&txn, &scope, &client, &actor, &ticket, next, note).await?;
+                move_ticket(&txn, scope, client, &actor, &ticket, next, note).await?;
         }
     }
     audit::record(
         &txn,
         audit_entry(
-            &scope,
-            &client,
+            scope,
+            client,
             &ticket,
             if internal { "ticket.note_added" } else { "ticket.message_posted" },
-            json!({ "message": posted.message_id, "mentioned": posted.mentioned.len(), "attachment": upload.file.as_ref().map(|f| f.name.clone()) }),
+            json!({ "message": posted.message_id, "mentioned": posted.mentioned.len(), "attachment": file.map(|f| f.name.clone()) }),
         ),
     )
     .await?;
     txn.commit().await?;
-    let what = if internal {
-        "Internal note added"
-    } else {
-        "Message sent"
-    };
-    Ok(back_to(&ticket, &format!("{what} on {}.", ticket.number)))
+    Ok(Ok(AddedMessage {
+        message_id: posted.message_id,
+        internal,
+    }))
 }
 
 /// `GET /support/{id}/attachments/{attachment_id}`: a file from the conversation, if the

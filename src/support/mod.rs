@@ -14,6 +14,7 @@
 //! with a timeline row and an audit row; a partner reopens within 14 days of the resolution.
 
 mod actions;
+pub mod api;
 mod conversation;
 mod desk;
 pub mod entity;

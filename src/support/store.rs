@@ -249,6 +249,8 @@ pub struct TicketFilter {
     pub partners: Option<Vec<Uuid>>,
     pub queue: Option<Uuid>,
     pub text: Option<String>,
+    /// Keyset: only tickets changed before this (moment, id), most recently changed first.
+    pub changed_before: Option<(OffsetDateTime, Uuid)>,
 }
 
 /// The tickets in the caller's scope that match, most recently changed first.
@@ -283,6 +285,17 @@ pub async fn list(
         } else {
             condition = condition.add(contains_ignoring_case(ticket::Column::Subject, text));
         }
+    }
+    if let Some((at, id)) = filter.changed_before {
+        condition = condition.add(
+            sea_orm::Condition::any()
+                .add(ticket::Column::UpdatedAt.lt(at))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(ticket::Column::UpdatedAt.eq(at))
+                        .add(ticket::Column::Id.lt(id)),
+                ),
+        );
     }
     if let Some(before) = filter.due_before {
         let due = sla::entity::clock::Entity::find()

@@ -104,6 +104,19 @@ async fn place_order(visitor: &Visitor, customer: &str) -> Uuid {
     .unwrap()
 }
 
+/// An active support ticket of the partner, from the demo program.
+async fn ticket_of(app: &TestApp, partner: Uuid) -> Uuid {
+    use portico::support::entity::ticket;
+    ticket::Entity::find()
+        .filter(ticket::Column::PartnerId.eq(partner))
+        .filter(ticket::Column::Status.is_in(["new", "open"]))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .expect("the demo partner has an active ticket")
+        .id
+}
+
 async fn partner_id(app: &TestApp, name: &str) -> Uuid {
     organization::Entity::find()
         .filter(organization::Column::Name.eq(name))
@@ -247,9 +260,10 @@ on_both_databases! {
         let own = Api { app: &app, token: make_token(&admin, "Own", &["orders.read", "orders.write", "partners.read", "users.read"]).await };
         assert_eq!(own.json(&format!("/api/v1/orders/{order}/messages")).await, json!([]));
         let brightline = partner_id(&app, "Brightline Distribution").await;
+        let ticket = ticket_of(&app, brightline).await;
 
         let other = app.signed_in(OTHER_PARTNER_ADMIN).await;
-        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write", "partners.read", "users.read"]).await };
+        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write", "partners.read", "users.read", "tickets.read", "tickets.write"]).await };
         let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
         let mut walked = 0;
         for (path, item) in document["paths"].as_object().unwrap() {
@@ -263,6 +277,7 @@ on_both_databases! {
                     .replace("/organisations/{id}", &format!("/organisations/{brightline}"))
                     .replace("{document_id}", &Uuid::now_v7().to_string())
                     .replace("/notifications/{id}", &format!("/notifications/{}", Uuid::now_v7()))
+                    .replace("/tickets/{id}", &format!("/tickets/{ticket}"))
                     .replace("{source}", "erp");
                 assert!(!concrete.contains('{'), "no stand-in for a parameter of {path}");
                 let response = if method == "get" {
@@ -279,7 +294,7 @@ on_both_databases! {
                 }
             }
         }
-        assert!(walked >= 11, "walked {walked} operations");
+        assert!(walked >= 17, "walked {walked} operations");
         let thread = own.json(&format!("/api/v1/orders/{order}/messages")).await;
         assert_eq!(thread, json!([]), "the outsider's POST changed nothing");
     }
@@ -295,6 +310,7 @@ on_both_databases! {
         let notification = api.json("/api/v1/notifications").await;
         let notification_id = notification[0]["id"].as_str().map(str::to_owned).unwrap_or_else(|| Uuid::now_v7().to_string());
         let brightline = partner_id(&app, "Brightline Distribution").await;
+        let ticket = ticket_of(&app, brightline).await;
 
         let response = app.get("/api/v1/openapi.json").await;
         assert_eq!(response.status(), 200, "the document needs no token");
@@ -308,6 +324,7 @@ on_both_databases! {
                     .replace("/organisations/{id}", &format!("/organisations/{brightline}"))
                     .replace("{document_id}", &Uuid::now_v7().to_string())
                     .replace("/notifications/{id}", &format!("/notifications/{notification_id}"))
+                    .replace("/tickets/{id}", &format!("/tickets/{ticket}"))
                     .replace("{source}", "erp");
                 let response = match method.as_str() {
                     "get" => api.get(&concrete).await,
@@ -338,6 +355,59 @@ on_both_databases! {
         assert!(checked >= 10, "validated {checked} answers");
         let docs = admin.get("/api/docs").await.text().await.unwrap();
         assert!(docs.contains("/api/v1/orders/{id}/messages") && docs.contains("problem-idempotency-key-reused"));
+    }
+}
+
+on_both_databases! {
+    async fn partners_open_tickets_and_support_answers_through_the_api(app) {
+        let app = app.with_demo_program().await;
+        let partner = Api { app: &app, token: make_token(&app.signed_in(PARTNER_ADMIN).await, "Helpdesk", &["tickets.read", "tickets.write"]).await };
+        let vendor = Api { app: &app, token: make_token(&app.signed_in(VENDOR_ADMIN).await, "Desk", &["tickets.read", "tickets.write", "tickets.internal"]).await };
+
+        let bad = problem(partner.post("/api/v1/tickets", json!({ "subject": "", "category": "order", "priority": "soon", "body": "x" }), None).await, 422, "invalid").await;
+        let fields: Vec<&str> = bad["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&"subject") && fields.contains(&"priority"), "{bad}");
+        let opened = partner.post("/api/v1/tickets", json!({ "subject": "Pallet arrived damaged", "category": "order", "priority": "high", "body": "Two units are dented." }), Some("open-1")).await;
+        assert_eq!(opened.status(), 201);
+        let ticket: Value = opened.json().await.unwrap();
+        assert_eq!(ticket["status"], "new");
+        assert!(ticket["next_due_at"].is_string(), "the response clock runs");
+        let again = partner.post("/api/v1/tickets", json!({ "subject": "Pallet arrived damaged", "category": "order", "priority": "high", "body": "Two units are dented." }), Some("open-1")).await;
+        assert_eq!(again.json::<Value>().await.unwrap()["id"], ticket["id"], "a retry opens nothing new");
+        problem(vendor.post("/api/v1/tickets", json!({ "subject": "x", "category": "order", "priority": "low", "body": "x" }), None).await, 403, "forbidden").await;
+
+        let id = ticket["id"].as_str().unwrap();
+        let path = format!("/api/v1/tickets/{id}/messages");
+        let note = vendor.post(&path, json!({ "body": "Check the carrier's claim first.", "internal": true }), None).await;
+        assert_eq!(note.status(), 201);
+        let reply = vendor.post(&path, json!({ "body": "Please send a photo of the label.", "then": "waiting_on_partner" }), None).await;
+        assert_eq!(reply.status(), 201);
+        assert_eq!(vendor.json(&format!("/api/v1/tickets/{id}")).await["status"], "waiting_on_partner");
+        let seen_by_partner = partner.json(&path).await;
+        assert_eq!(seen_by_partner.as_array().unwrap().len(), 2, "the first message and the reply, not the note");
+        assert_eq!(vendor.json(&path).await.as_array().unwrap().len(), 3);
+        problem(partner.post(&path, json!({ "body": "Sure", "then": "resolved" }), None).await, 409, "conflict").await;
+        assert_eq!(partner.post(&path, json!({ "body": "Photo attached to the carrier claim." }), None).await.status(), 201);
+        assert_eq!(partner.json(&format!("/api/v1/tickets/{id}")).await["status"], "waiting_on_vendor");
+
+        // Pages of the list cover every ticket once.
+        let brightline = partner_id(&app, "Brightline Distribution").await;
+        let mut seen = Vec::new();
+        let mut next = Some(String::new());
+        while let Some(cursor) = next {
+            let page = partner.json(&format!("/api/v1/tickets?limit=7&partner_id={brightline}&cursor={cursor}")).await;
+            seen.extend(page["items"].as_array().unwrap().iter().map(|t| t["id"].as_str().unwrap().to_owned()));
+            next = page["next_cursor"].as_str().map(str::to_owned);
+        }
+        let total = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), total, "no ticket twice");
+        let expected = portico::support::entity::ticket::Entity::find()
+            .filter(portico::support::entity::ticket::Column::PartnerId.eq(brightline))
+            .count(&app.pool).await.unwrap();
+        assert_eq!(total as u64, expected);
+        problem(partner.get("/api/v1/tickets?status=stuck").await, 422, "invalid").await;
     }
 }
 
