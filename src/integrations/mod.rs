@@ -113,6 +113,7 @@ pub fn pages() -> Router<AppState> {
             "/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(pages::redeliver),
         )
+        .route("/integrations/sources/{id}", post(pages::edit_source))
         .route("/integrations/conflicts", get(pages::conflicts))
         .route("/integrations/conflicts/{id}/resolve", post(pages::resolve))
         .route(

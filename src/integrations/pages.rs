@@ -24,6 +24,7 @@ use crate::platform::web::{Chrome, Notice, PageContext, redirect_with_notice, re
 
 const LIST: &str = "/integrations/webhooks";
 const CONFLICTS: &str = "/integrations/conflicts";
+const STATUS: &str = "/integrations";
 
 struct SubscriptionRow {
     id: Uuid,
@@ -363,6 +364,8 @@ struct DeadJobRow {
 }
 
 struct SourceRow {
+    id: Uuid,
+    minutes: i32,
     name: String,
     key: String,
     last_success: String,
@@ -376,6 +379,9 @@ struct SourceRow {
 #[template(path = "integrations/status.html")]
 struct StatusPage {
     chrome: Chrome,
+    flash: Option<String>,
+    /// May rename sources and set their thresholds.
+    can_manage: bool,
     sources: Vec<SourceRow>,
     open_conflicts: usize,
     subscriptions: Vec<SubscriptionRow>,
@@ -389,6 +395,7 @@ pub async fn status(
     State(state): State<AppState>,
     context: PageContext,
     scope: Scope,
+    Query(notice): Query<Notice>,
 ) -> AppResult<Response> {
     scope.require(Permission::IntegrationsRead)?;
     let all = webhooks::all_subscriptions(&state.db).await?;
@@ -429,6 +436,8 @@ pub async fn status(
                 |last| crate::platform::time::ago(last, at),
             ),
             stale_after: format!("{} min", s.stale_after_minutes),
+            id: s.id,
+            minutes: s.stale_after_minutes,
             last_error: match (s.last_error_at, s.last_error) {
                 (Some(when), Some(error)) => format!("{} ({})", error, format_moment(when)),
                 _ => "none".to_owned(),
@@ -446,6 +455,8 @@ pub async fn status(
         .map_or(0, |c| c.len());
     render(&StatusPage {
         chrome: Chrome::new(&state.instance, &context),
+        flash: notice.done,
+        can_manage: scope.can(Permission::IntegrationsManage),
         sources,
         open_conflicts,
         subscriptions: rows(&state, all).await?,
@@ -602,4 +613,52 @@ pub async fn resolve(
         ),
     };
     Ok(redirect_with_notice(CONFLICTS, &message))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SourceForm {
+    name: String,
+    stale_after_minutes: String,
+}
+
+/// `POST /integrations/sources/{id}`: a source's name and how long it may go without syncing
+/// before its data is shown as overdue.
+pub async fn edit_source(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+    Form(form): Form<SourceForm>,
+) -> AppResult<Response> {
+    scope.require(Permission::IntegrationsManage)?;
+    // Sources are the vendor's: to a partner's administrator there is no such thing.
+    if scope.side() != crate::platform::scope::Side::Vendor {
+        return Err(AppError::NotFound);
+    }
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let name = form.name.trim();
+    let minutes = form.stale_after_minutes.trim().parse::<i32>().ok();
+    let (false, Some(minutes @ 1..=43_200)) =
+        (name.is_empty() || name.chars().count() > 80, minutes)
+    else {
+        return Ok(redirect_with_notice(
+            STATUS,
+            "Nothing was changed: give the source a name (at most 80 characters) and a number of minutes from 1 to 43200 (30 days).",
+        ));
+    };
+    let txn = begin_write(&state.db).await?;
+    let source = sync::rename(&txn, id, name, minutes).await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "sync.source_changed")
+            .on("sync_source", &source.key)
+            .with(json!({ "name": name, "stale_after_minutes": minutes })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_notice(
+        STATUS,
+        &format!("{name} is expected to sync at least every {minutes} minutes."),
+    ))
 }

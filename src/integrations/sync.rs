@@ -165,6 +165,27 @@ pub async fn seed_source(
     .map(|_| ())
 }
 
+/// Renames a source and sets how long it may go without syncing.
+pub async fn rename(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    name: &str,
+    stale_after_minutes: i32,
+) -> AppResult<Source> {
+    source::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(source::ActiveModel {
+        id: Set(id),
+        name: Set(name.to_owned()),
+        stale_after_minutes: Set(stale_after_minutes),
+        ..Default::default()
+    }
+    .update(conn)
+    .await?)
+}
+
 /// Every source, by name.
 pub async fn sources(db: &Db) -> Result<Vec<Source>, DbErr> {
     source::Entity::find()

@@ -152,6 +152,14 @@ on_both_databases! {
         let detail = operations.get(&format!("/orders/{order_id}")).await.text().await.unwrap();
         assert!(detail.contains("has not synced within its expected interval"), "an open order from an overdue source says so");
 
+        // An admin expects the source hourly: it is overdue; daily, it is not.
+        let renamed = admin.post_form(&format!("/integrations/sources/{}", erp.id), &[("name", "Northwind S/4"), ("stale_after_minutes", "1440")]).await;
+        assert_eq!(renamed.status(), 303);
+        let status = operations.get("/integrations").await.text().await.unwrap();
+        assert!(status.contains("Northwind S/4") && !status.contains("overdue"), "{status}");
+        let refused = admin.post_form(&format!("/integrations/sources/{}", erp.id), &[("name", ""), ("stale_after_minutes", "0")]).await;
+        assert!(refused.headers()["location"].to_str().unwrap().contains("Nothing"));
+
         // Partners do not sync.
         let partner = make_token(&app.signed_in(PARTNER_ADMIN).await, "Mine", &["orders.read"]).await;
         let (status, problem) = sync(&app, &partner, json!([])).await;

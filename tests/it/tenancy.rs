@@ -606,6 +606,11 @@ const ROUTES: &[RouteCase] = &[
         Access::Requires(Permission::IntegrationsManage),
     ),
     route(
+        "POST",
+        "/integrations/sources/{id}",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
         "GET",
         "/integrations/conflicts",
         Access::Requires(Permission::OrdersApprove),

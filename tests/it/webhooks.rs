@@ -3,7 +3,7 @@
 //! own organisation and never of internal notes, automatic disabling after persistent failure,
 //! and sending again by hand.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -37,8 +37,9 @@ struct Received {
 #[derive(Clone, Default)]
 struct Inbox {
     received: Arc<Mutex<Vec<Received>>>,
-    /// Statuses to answer with, in turn; 200 once they run out. `/broken` always answers 500.
-    answers: Arc<Mutex<VecDeque<u16>>>,
+    /// Statuses each path answers with, in turn; 200 once they run out. `/broken` always
+    /// answers 500.
+    answers: Arc<Mutex<HashMap<String, VecDeque<u16>>>>,
 }
 
 async fn receive(
@@ -50,14 +51,20 @@ async fn receive(
     let path = uri.path().to_owned();
     let broken = path == "/broken";
     inbox.received.lock().unwrap().push(Received {
-        path,
+        path: path.clone(),
         headers,
         body,
     });
     if broken {
         return StatusCode::INTERNAL_SERVER_ERROR;
     }
-    let status = inbox.answers.lock().unwrap().pop_front().unwrap_or(200);
+    let status = inbox
+        .answers
+        .lock()
+        .unwrap()
+        .get_mut(&path)
+        .and_then(VecDeque::pop_front)
+        .unwrap_or(200);
     StatusCode::from_u16(status).unwrap()
 }
 
@@ -231,7 +238,7 @@ on_both_databases! {
         assert!(page.contains("use https://") && page.contains("order.lost is not an event"), "{page}");
 
         // The vendor's receiver answers 500 first: Portico tries again.
-        inbox.answers.lock().unwrap().push_back(500);
+        inbox.answers.lock().unwrap().insert("/vendor".into(), VecDeque::from([500]));
         let order = place_order(&app.signed_in(SALES).await).await;
         let confirmed = app.signed_in(OPERATIONS).await.post_form(&format!("/orders/{order}/confirm"), &[]).await;
         assert_eq!(confirmed.status(), 303);
