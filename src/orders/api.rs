@@ -5,8 +5,7 @@ use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -18,7 +17,7 @@ use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
     ApiJson, ApiQuery, ApiResult, FieldError, NewThreadMessage, PageQuery, Problem,
-    ProblemDocument, ThreadMessage, moment, path_id,
+    ProblemDocument, ThreadMessage, moment, path_id, posted_message, thread_messages,
 };
 use crate::platform::scope::{Permission, Scope};
 use crate::platform::threads;
@@ -357,17 +356,9 @@ pub async fn messages(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<ThreadMessage>>> {
     let order = readable(&state, &scope, &id).await?;
-    let found = threads::messages(
-        &state.db,
-        &discussion::subject(&order),
-        discussion::sees_internal(&scope),
-    )
-    .await?;
+    let subject = discussion::subject(&order);
     Ok(Json(
-        found
-            .into_iter()
-            .map(|(m, a)| ThreadMessage::of(m, a))
-            .collect(),
+        thread_messages(&state.db, &subject, discussion::sees_internal(&scope)).await?,
     ))
 }
 
@@ -413,15 +404,11 @@ pub async fn post_message(
         },
     )
     .await?;
-    let stored = threads::messages(
+    posted_message(
         &state.db,
         &discussion::subject(&order),
         discussion::sees_internal(&scope),
+        added.message_id,
     )
-    .await?
-    .into_iter()
-    .find(|(m, _)| m.id == added.message_id)
-    .map(|(m, a)| ThreadMessage::of(m, a))
-    .ok_or_else(Problem::not_found)?;
-    Ok((StatusCode::CREATED, Json(stored)).into_response())
+    .await
 }

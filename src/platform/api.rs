@@ -408,6 +408,34 @@ impl ThreadMessage {
     }
 }
 
+/// A thread's messages as the API gives them, oldest first.
+pub async fn thread_messages(
+    conn: &impl sea_orm::ConnectionTrait,
+    subject: &super::threads::Subject,
+    include_internal: bool,
+) -> Result<Vec<ThreadMessage>, DbErr> {
+    Ok(super::threads::messages(conn, subject, include_internal)
+        .await?
+        .into_iter()
+        .map(|(m, a)| ThreadMessage::of(m, a))
+        .collect())
+}
+
+/// One message of a thread, as just posted: the answer to a POST, `201 Created`.
+pub async fn posted_message(
+    conn: &impl sea_orm::ConnectionTrait,
+    subject: &super::threads::Subject,
+    include_internal: bool,
+    id: Uuid,
+) -> ApiResult<Response> {
+    let message = thread_messages(conn, subject, include_internal)
+        .await?
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(Problem::not_found)?;
+    Ok((StatusCode::CREATED, axum::Json(message)).into_response())
+}
+
 /// A new message for a discussion thread.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewThreadMessage {

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
     ApiJson, ApiQuery, ApiResult, FieldError, Keyset, PageQuery, Problem, ProblemDocument,
-    ThreadMessage, moment, path_id,
+    ThreadMessage, moment, path_id, posted_message, thread_messages,
 };
 use crate::platform::error::AppError;
 use crate::platform::scope::{Permission, Scope, Side};
@@ -252,17 +252,9 @@ pub async fn messages(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<ThreadMessage>>> {
     let ticket = readable(&state, &scope, &id).await?;
-    let found = threads::messages(
-        &state.db,
-        &conversation::subject(&ticket),
-        threads::reads_internal(&scope),
-    )
-    .await?;
+    let subject = conversation::subject(&ticket);
     Ok(Json(
-        found
-            .into_iter()
-            .map(|(m, a)| ThreadMessage::of(m, a))
-            .collect(),
+        thread_messages(&state.db, &subject, threads::reads_internal(&scope)).await?,
     ))
 }
 
@@ -329,15 +321,11 @@ pub async fn post_message(
     let added = conversation::add_message(&state, &scope, &context, &client, &ticket, message)
         .await?
         .map_err(|refusal| Problem::new("conflict", refusal))?;
-    let stored = threads::messages(
+    posted_message(
         &state.db,
         &conversation::subject(&ticket),
         threads::reads_internal(&scope),
+        added.message_id,
     )
-    .await?
-    .into_iter()
-    .find(|(m, _)| m.id == added.message_id)
-    .map(|(m, a)| ThreadMessage::of(m, a))
-    .ok_or_else(Problem::not_found)?;
-    Ok((StatusCode::CREATED, Json(stored)).into_response())
+    .await
 }

@@ -78,7 +78,7 @@ async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value 
 }
 
 /// Places a one-line order as `visitor`; returns its id.
-async fn place_order(visitor: &Visitor, customer: &str) -> Uuid {
+pub async fn place_order(visitor: &Visitor, customer: &str) -> Uuid {
     let response = visitor
         .post_form(
             "/orders/new",

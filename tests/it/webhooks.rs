@@ -18,7 +18,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::api::make_token;
+use crate::api::{make_token, place_order};
 use crate::helpers::{TestApp, Visitor, on_both_databases};
 
 const VENDOR_ADMIN: &str = "alex.morgan@northwind.example";
@@ -152,32 +152,6 @@ async fn subscribe(visitor: &Visitor, url: &str, events: &[&str]) -> (Uuid, Stri
     (id, secret)
 }
 
-async fn place_order(visitor: &Visitor) -> Uuid {
-    let response = visitor
-        .post_form(
-            "/orders/new",
-            &[
-                ("customer_name", "Stadtwerke Kiel"),
-                ("currency", "EUR"),
-                ("sku", "NW-SW-1000"),
-                ("quantity", "2"),
-                ("discount", ""),
-                ("intent", "submit"),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), 303);
-    let location = response.headers()["location"].to_str().unwrap();
-    Uuid::parse_str(
-        location
-            .trim_start_matches("/orders/")
-            .split('?')
-            .next()
-            .unwrap(),
-    )
-    .unwrap()
-}
-
 /// Time passes: the job of this delivery is due now.
 async fn make_due(app: &TestApp, delivery_id: Uuid) {
     let pending = job::Entity::find()
@@ -239,7 +213,7 @@ on_both_databases! {
 
         // The vendor's receiver answers 500 first: Portico tries again.
         inbox.answers.lock().unwrap().insert("/vendor".into(), VecDeque::from([500]));
-        let order = place_order(&app.signed_in(SALES).await).await;
+        let order = place_order(&app.signed_in(SALES).await, "Stadtwerke Kiel").await;
         let confirmed = app.signed_in(OPERATIONS).await.post_form(&format!("/orders/{order}/confirm"), &[]).await;
         assert_eq!(confirmed.status(), 303);
         let first = inbox.wait_for("/vendor", 1).await;
@@ -290,7 +264,7 @@ on_both_databases! {
         let (address, inbox) = receiver().await;
         let admin = app.signed_in(VENDOR_ADMIN).await;
         let (hook, secret) = subscribe(&admin, &format!("http://{address}/broken"), &["order.blocked"]).await;
-        let order = place_order(&app.signed_in(SALES).await).await;
+        let order = place_order(&app.signed_in(SALES).await, "Stadtwerke Kiel").await;
         let blocked = app.signed_in(OPERATIONS).await
             .post_form(&format!("/orders/{order}/block"), &[("reason", "Credit limit reached"), ("owner", "Brightline finance")])
             .await;
