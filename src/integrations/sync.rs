@@ -215,7 +215,8 @@ pub async fn status_of(db: &Db, key: &str) -> Result<Option<SourceStatus>, DbErr
     }))
 }
 
-fn is_stale(source: &Source, at: OffsetDateTime) -> bool {
+/// The source has not synced successfully within its expected interval.
+pub fn is_stale(source: &Source, at: OffsetDateTime) -> bool {
     source
         .last_success_at
         .is_none_or(|last| at - last > Duration::minutes(i64::from(source.stale_after_minutes)))
@@ -480,29 +481,33 @@ async fn record_counts(
     found: &Source,
     counts: &SyncCounts,
 ) -> Result<(), DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
     let at = now();
-    let mut update = source::ActiveModel {
-        id: Set(found.id),
-        received: Set(found.received + counts.received),
-        created: Set(found.created + counts.created),
-        updated: Set(found.updated + counts.updated),
-        unchanged: Set(found.unchanged + counts.unchanged),
-        conflicts: Set(found.conflicts + counts.conflicts),
-        invalid: Set(found.invalid + counts.invalid),
-        ..Default::default()
-    };
+    // The totals grow in SQL, so two batches of one source at once both count.
+    let mut update = source::Entity::update_many().filter(source::Column::Id.eq(found.id));
+    for (column, added) in [
+        (source::Column::Received, counts.received),
+        (source::Column::Created, counts.created),
+        (source::Column::Updated, counts.updated),
+        (source::Column::Unchanged, counts.unchanged),
+        (source::Column::Conflicts, counts.conflicts),
+        (source::Column::Invalid, counts.invalid),
+    ] {
+        update = update.col_expr(column, Expr::col(column).add(added));
+    }
     if counts.invalid < counts.received {
-        update.last_success_at = Set(Some(at));
+        update = update.col_expr(source::Column::LastSuccessAt, Expr::value(Some(at)));
     }
     if counts.invalid > 0 {
-        update.last_error_at = Set(Some(at));
-        update.last_error = Set(Some(format!(
+        let error = format!(
             "{} of {} records were invalid",
             counts.invalid, counts.received
-        )));
+        );
+        update = update
+            .col_expr(source::Column::LastErrorAt, Expr::value(Some(at)))
+            .col_expr(source::Column::LastError, Expr::value(Some(error)));
     }
-    // Read-modify-write of the totals: batches of one source arrive one after another.
-    source::Entity::update(update).exec(conn).await.map(|_| ())
+    update.exec(conn).await.map(|_| ())
 }
 
 /// Files a conflict, or finds the open one for the same incoming record.
@@ -557,6 +562,17 @@ pub async fn open_conflicts(db: &Db, scope: &Scope, limit: u64) -> AppResult<Vec
         .order_by_asc(conflict::Column::CreatedAt)
         .limit(limit)
         .all(db)
+        .await?)
+}
+
+/// How many conflicts wait for the caller, among the partners they may approve orders for.
+pub async fn count_open_conflicts(db: &Db, scope: &Scope) -> AppResult<u64> {
+    use sea_orm::PaginatorTrait;
+    let partners = scope.partners(Permission::OrdersApprove)?;
+    Ok(conflict::Entity::find()
+        .filter(conflict::Column::State.eq("open"))
+        .filter(partners.condition(conflict::Column::PartnerId))
+        .count(db)
         .await?)
 }
 
