@@ -24,3 +24,11 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+// Filter bars apply a choice at once; their Filter button still works without this.
+document.addEventListener("change", (event) => {
+  const field = event.target;
+  if (field instanceof HTMLSelectElement && "autosubmit" in field.dataset && field.form) {
+    field.form.requestSubmit();
+  }
+});

@@ -401,7 +401,7 @@ pub async fn seed_program(
     let password_hash = Password::check(DEMO_PASSWORD, &[])
         .map_err(anyhow::Error::msg)?
         .hash();
-    let people: [(&str, &str, Role, Option<&str>); 19] = [
+    let people: [(&str, &str, Role, Option<&str>); 20] = [
         (
             "alex.morgan@northwind.example",
             "Alex Morgan",
@@ -496,6 +496,12 @@ pub async fn seed_program(
             "ben.vogel@kessler-it.example",
             "Ben Vogel",
             Role::Sales,
+            Some("Kessler IT Solutions"),
+        ),
+        (
+            "sofia.roth@kessler-it.example",
+            "Sofia Roth",
+            Role::PartnerMarketing,
             Some("Kessler IT Solutions"),
         ),
         (
@@ -655,7 +661,20 @@ pub async fn seed_program(
     )
     .await?;
     let marketing = marketing.ok_or_else(|| anyhow::anyhow!("the demo has no marketing user"))?;
-    crate::assets::seed::seed_library(txn, files, &marketing, now).await?;
+    let readers: Vec<crate::assets::seed::Reader> = partners
+        .iter()
+        .filter(|(_, demo)| demo.outcome.0 == "active")
+        .filter_map(|(id, demo)| {
+            let (user_id, _, _) = buyers.get(id)?.clone();
+            Some(crate::assets::seed::Reader {
+                partner_id: *id,
+                user_id,
+                tier: Some(demo.tier.to_owned()),
+                partner_type: Some(demo.partner_type.to_owned()),
+            })
+        })
+        .collect();
+    crate::assets::seed::seed_library(txn, files, &marketing, &readers, now).await?;
     let requesters: Vec<crate::support::seed::Requester> = partners
         .iter()
         .filter(|(_, demo)| demo.outcome.0 == "active")

@@ -76,7 +76,7 @@ impl Portal {
         notify::jobs::schedule_digest(&db, platform::time::now()).await?;
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let https = config.is_https();
-        let files = FileStore::local(&config.data_dir.join("files"))?;
+        let files = FileStore::open(&config.files, config.max_upload_bytes)?;
         let api_limits = Arc::new(platform::api::RateLimiter::new(config.api_rate_limit));
         Ok(Portal {
             state: AppState {

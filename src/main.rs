@@ -234,7 +234,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { scale } => {
-            let files = portico::platform::files::FileStore::local(&config.data_dir.join("files"))?;
+            let files =
+                portico::platform::files::FileStore::open(&config.files, config.max_upload_bytes)?;
             let logins = demo::prepare(&config.database, &files, scale).await?;
             println!(
                 "Demo program \"{}\" created in {}.\n\nSign in as any of these, with the \
@@ -244,7 +245,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 demo::DEMO_PASSWORD
             );
             // The featured accounts: one of every role; every other partner has an admin too.
-            let (featured, others) = logins.split_at(logins.len().min(17));
+            let (featured, others) = logins.split_at(logins.len().min(18));
             for login in featured {
                 println!(
                     "  {:<36} {:<22} {}",

@@ -4,35 +4,58 @@
 //!
 //! Rules: a partner sees only live assets whose audience includes its tier and type (anything
 //! else answers 404), and downloads only the current version; superseded versions stay in the
-//! history and only vendor staff download them; every download is audited.
+//! history and only vendor staff download them; every download is audited and counted for
+//! marketing's reports. Files are checked by their bytes before anything is stored, and a
+//! change that fails leaves no file behind.
 
 pub mod entity;
+mod manage;
 pub mod model;
 mod pages;
+pub mod preview;
 pub mod seed;
 pub mod store;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::platform::files::MAX_FILE_BYTES;
+use crate::platform::files::upload_body_limit;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/library", get(pages::library))
         .route(
             "/library/new",
-            get(pages::new_form)
-                .post(pages::create)
-                .layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+            get(manage::new_form)
+                .post(manage::create)
+                .layer(upload_body_limit()),
         )
+        .route(
+            "/library/bulk",
+            get(manage::bulk_form)
+                .post(manage::bulk)
+                .layer(upload_body_limit()),
+        )
+        .route("/library/downloads", get(pages::report))
+        .route(
+            "/library/campaigns",
+            get(manage::campaigns).post(manage::add_campaign),
+        )
+        .route("/library/campaigns/{id}", post(manage::edit_campaign))
         .route("/library/{id}", get(pages::detail))
+        .route(
+            "/library/{id}/edit",
+            get(manage::edit_form).post(manage::edit),
+        )
+        .route("/library/{id}/retire", post(manage::retire))
+        .route("/library/{id}/restore", post(manage::restore))
         .route("/library/{id}/download", get(pages::download))
+        .route("/library/{id}/thumbnail", get(pages::thumbnail))
+        .route("/library/{id}/downloads", get(pages::downloads))
         .route(
             "/library/{id}/versions",
-            post(pages::add_version).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+            post(manage::add_version).layer(upload_body_limit()),
         )
         .route(
             "/library/{id}/versions/{version}/download",

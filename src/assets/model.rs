@@ -40,6 +40,236 @@ pub fn is_live(asset: &asset::Model, now: OffsetDateTime) -> bool {
         && asset.expires_at.is_none_or(|expires| expires > now)
 }
 
+/// Where an asset stands, as its badge says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Current,
+    /// Live, but its expiry is less than two weeks away.
+    ExpiringSoon,
+    Scheduled,
+    Expired,
+    Retired,
+}
+
+impl Standing {
+    pub fn of(asset: &asset::Model, now: OffsetDateTime) -> Standing {
+        if asset.retired_at.is_some() {
+            Standing::Retired
+        } else if asset.publish_at > now {
+            Standing::Scheduled
+        } else {
+            match asset.expires_at {
+                Some(expires) if expires <= now => Standing::Expired,
+                Some(expires) if expires - now < time::Duration::days(14) => Standing::ExpiringSoon,
+                _ => Standing::Current,
+            }
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Standing::Current => "current",
+            Standing::ExpiringSoon => "expires soon",
+            Standing::Scheduled => "scheduled",
+            Standing::Expired => "expired",
+            Standing::Retired => "retired",
+        }
+    }
+
+    /// The badge colour family (UI.md): green done, amber at risk, blue in progress, red gone.
+    pub fn colour(self) -> &'static str {
+        match self {
+            Standing::Current => "green",
+            Standing::ExpiringSoon => "amber",
+            Standing::Scheduled => "blue",
+            Standing::Expired => "red",
+            Standing::Retired => "neutral",
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Standing::ExpiringSoon => "current",
+            other => other.word(),
+        }
+    }
+}
+
+/// The facets the library filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Facet {
+    Type,
+    Market,
+    Language,
+    ProductLine,
+    Campaign,
+}
+
+impl Facet {
+    pub const ALL: [Facet; 5] = [
+        Facet::Type,
+        Facet::Market,
+        Facet::Language,
+        Facet::ProductLine,
+        Facet::Campaign,
+    ];
+
+    /// The asset's values for this facet.
+    pub fn values(self, asset: &asset::Model) -> Vec<String> {
+        match self {
+            Facet::Type => vec![asset.asset_type.clone()],
+            Facet::Market => entries(asset.markets.as_deref()),
+            Facet::Language => entries(asset.languages.as_deref()),
+            Facet::ProductLine => entries(asset.product_lines.as_deref()),
+            Facet::Campaign => asset.campaign.iter().cloned().collect(),
+        }
+    }
+}
+
+/// What the library is asked to show: `/library?q=…&type=deck&language=German…`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct LibraryQuery {
+    pub q: String,
+    #[serde(rename = "type")]
+    pub asset_type: String,
+    pub market: String,
+    pub language: String,
+    pub product_line: String,
+    pub campaign: String,
+    /// Vendor staff: current (default), scheduled, expired, retired or all.
+    pub state: String,
+    /// "1": only what is new or updated since the last visit.
+    pub new: String,
+    /// updated (default), title, type or published.
+    pub sort: String,
+    pub page: String,
+}
+
+impl LibraryQuery {
+    pub fn chosen(&self, facet: Facet) -> &str {
+        match facet {
+            Facet::Type => &self.asset_type,
+            Facet::Market => &self.market,
+            Facet::Language => &self.language,
+            Facet::ProductLine => &self.product_line,
+            Facet::Campaign => &self.campaign,
+        }
+        .trim()
+    }
+
+    /// Whether the asset passes every filter but `except` (facet counts leave their own out).
+    pub fn admits(
+        &self,
+        asset: &asset::Model,
+        except: Option<Facet>,
+        news: &News,
+        now: OffsetDateTime,
+    ) -> bool {
+        let state = match self.state.trim() {
+            "" => "current",
+            other => other,
+        };
+        let words = self.q.to_lowercase();
+        let text = || {
+            [
+                asset.title.as_str(),
+                asset.description.as_str(),
+                asset.asset_type.as_str(),
+                asset.markets.as_deref().unwrap_or_default(),
+                asset.languages.as_deref().unwrap_or_default(),
+                asset.product_lines.as_deref().unwrap_or_default(),
+                asset.campaign.as_deref().unwrap_or_default(),
+            ]
+            .join(" ")
+            .to_lowercase()
+        };
+        (state == "all" || Standing::of(asset, now).key() == state)
+            && Facet::ALL.iter().all(|facet| {
+                Some(*facet) == except || {
+                    let chosen = self.chosen(*facet);
+                    chosen.is_empty() || facet.values(asset).iter().any(|v| v == chosen)
+                }
+            })
+            && (self.new.trim() != "1" || news.of(asset).is_some())
+            && (words.trim().is_empty() || {
+                let text = text();
+                words.split_whitespace().all(|word| text.contains(word))
+            })
+    }
+
+    /// Any filter is set (the empty state then says so).
+    pub fn is_filtered(&self) -> bool {
+        !self.q.trim().is_empty()
+            || Facet::ALL.iter().any(|f| !self.chosen(*f).is_empty())
+            || self.new.trim() == "1"
+            || !self.state.trim().is_empty()
+    }
+}
+
+/// The values of `facet` among the assets that pass every other filter, with how many assets
+/// carry each, most first.
+pub fn facet_counts(
+    assets: &[asset::Model],
+    query: &LibraryQuery,
+    facet: Facet,
+    news: &News,
+    now: OffsetDateTime,
+) -> Vec<(String, usize)> {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for asset in assets
+        .iter()
+        .filter(|a| query.admits(a, Some(facet), news, now))
+    {
+        for value in facet.values(asset) {
+            *counts.entry(value).or_default() += 1;
+        }
+    }
+    let mut counts: Vec<_> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    counts
+}
+
+/// Orders assets as the library's `sort` asks.
+pub fn sort(assets: &mut [asset::Model], sort: &str) {
+    match sort {
+        "title" => assets.sort_by_key(|a| a.title.to_lowercase()),
+        "type" => assets.sort_by(|a, b| {
+            a.asset_type
+                .cmp(&b.asset_type)
+                .then_with(|| a.title.to_lowercase().cmp(&b.title.to_lowercase()))
+        }),
+        "published" => assets.sort_by_key(|a| std::cmp::Reverse(a.publish_at)),
+        _ => assets.sort_by_key(|a| std::cmp::Reverse(a.updated_at)),
+    }
+}
+
+/// What changed in the library since the visitor's visit before this one.
+#[derive(Debug, Clone, Copy)]
+pub struct News {
+    pub since: Option<OffsetDateTime>,
+}
+
+/// Why an asset is news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Novelty {
+    New,
+    Updated,
+}
+
+impl News {
+    pub fn of(&self, asset: &asset::Model) -> Option<Novelty> {
+        let since = self.since?;
+        if asset.publish_at.max(asset.created_at) > since {
+            Some(Novelty::New)
+        } else if asset.updated_at > since {
+            Some(Novelty::Updated)
+        } else {
+            None
+        }
+    }
+}
+
 pub fn visible(asset: &asset::Model, viewer: &Viewer, now: OffsetDateTime) -> bool {
     match viewer {
         Viewer::Vendor => true,
@@ -117,5 +347,77 @@ mod tests {
         let mut retired = everyone;
         retired.retired_at = Some(now);
         assert!(!visible(&retired, &partner("Gold", "reseller"), now));
+    }
+
+    #[test]
+    fn the_library_filters_by_facets_words_and_news_and_counts_each_facet_without_itself() {
+        let now = OffsetDateTime::now_utc();
+        let mut german_deck = asset("", "");
+        german_deck.created_at = now - Duration::days(30);
+        german_deck.updated_at = german_deck.created_at;
+        german_deck.languages = Some("German".into());
+        german_deck.product_lines = Some("Wireless".into());
+        let mut english_deck = german_deck.clone();
+        english_deck.title = "Switching deck".into();
+        english_deck.languages = Some("English".into());
+        let mut german_logo = german_deck.clone();
+        german_logo.title = "Logo pack".into();
+        german_logo.asset_type = "logo".into();
+        german_logo.updated_at = now;
+        let mut expired = german_deck.clone();
+        expired.expires_at = Some(now - Duration::hours(1));
+        let all = vec![german_deck, english_deck, german_logo, expired];
+        let no_news = News { since: None };
+        let query = LibraryQuery {
+            asset_type: "deck".into(),
+            language: "German".into(),
+            ..LibraryQuery::default()
+        };
+        let shown: Vec<_> = all
+            .iter()
+            .filter(|a| query.admits(a, None, &no_news, now))
+            .collect();
+        assert_eq!(shown.len(), 1, "the expired one is not current");
+        assert_eq!(
+            facet_counts(&all, &query, Facet::Language, &no_news, now),
+            vec![("English".to_owned(), 1), ("German".to_owned(), 1)]
+        );
+        assert_eq!(
+            facet_counts(&all, &query, Facet::Type, &no_news, now),
+            vec![("deck".to_owned(), 1), ("logo".to_owned(), 1)]
+        );
+        let words = LibraryQuery {
+            q: "SWITCHING   deck".into(),
+            ..LibraryQuery::default()
+        };
+        assert_eq!(
+            all.iter()
+                .filter(|a| words.admits(a, None, &no_news, now))
+                .count(),
+            1
+        );
+        let news = News {
+            since: Some(now - Duration::minutes(5)),
+        };
+        let fresh = LibraryQuery {
+            new: "1".into(),
+            ..LibraryQuery::default()
+        };
+        let found: Vec<_> = all
+            .iter()
+            .filter(|a| fresh.admits(a, None, &news, now))
+            .map(|a| (a.title.as_str(), news.of(a)))
+            .collect();
+        assert_eq!(found, vec![("Logo pack", Some(Novelty::Updated))]);
+        let expired_too = LibraryQuery {
+            state: "expired".into(),
+            ..LibraryQuery::default()
+        };
+        assert_eq!(
+            all.iter()
+                .filter(|a| expired_too.admits(a, None, &no_news, now))
+                .count(),
+            1
+        );
     }
 }

@@ -8,7 +8,8 @@ use sea_orm::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::entity::{asset, version};
+use super::entity::{asset, campaign, download, version, visit};
+use super::model::News;
 use super::model::{Viewer, visible};
 use crate::platform::db::Db;
 use crate::platform::error::AppError;
@@ -16,6 +17,7 @@ use crate::platform::files::StoredFile;
 use crate::platform::ids;
 
 pub use asset::Model as Asset;
+pub use campaign::Model as Campaign;
 pub use version::Model as Version;
 
 /// Every asset the viewer may see, newest change first.
@@ -65,6 +67,8 @@ pub struct NewFile<'a> {
     pub file_name: &'a str,
     pub content_type: &'a str,
     pub stored: &'a StoredFile,
+    /// A small PNG of an image, when one could be made.
+    pub thumbnail: Option<&'a StoredFile>,
     pub notes: &'a str,
 }
 
@@ -94,6 +98,7 @@ async fn insert_version(
         uploaded_by: Set(Some(uploader.user_id)),
         uploaded_label: Set(uploader.label.clone()),
         uploaded_at: Set(at),
+        thumbnail_sha256: Set(file.thumbnail.map(|t| t.sha256.clone())),
     }
     .insert(conn)
     .await?;
@@ -138,4 +143,216 @@ pub async fn add_version(
     }
     insert_version(conn, asset.id, next, file, uploader, at).await?;
     Ok(true)
+}
+
+/// Changes an asset's details (not its file). False when it changed since the caller read it.
+pub async fn update_details(
+    conn: &impl ConnectionTrait,
+    asset: &Asset,
+    details: asset::ActiveModel,
+) -> Result<bool, DbErr> {
+    let moved = asset::Entity::update_many()
+        .set(details)
+        .filter(asset::Column::Id.eq(asset.id))
+        .filter(asset::Column::CurrentVersion.eq(asset.current_version))
+        .filter(match asset.retired_at {
+            Some(at) => asset::Column::RetiredAt.eq(at),
+            None => asset::Column::RetiredAt.is_null(),
+        })
+        .exec(conn)
+        .await?;
+    Ok(moved.rows_affected == 1)
+}
+
+/// Retires a live asset (`at`) or brings a retired one back (`None`). False when it already
+/// was so.
+pub async fn set_retired(
+    conn: &impl ConnectionTrait,
+    asset_id: Uuid,
+    at: Option<OffsetDateTime>,
+) -> Result<bool, DbErr> {
+    let moved = asset::Entity::update_many()
+        .set(asset::ActiveModel {
+            retired_at: Set(at),
+            ..Default::default()
+        })
+        .filter(asset::Column::Id.eq(asset_id))
+        .filter(if at.is_some() {
+            asset::Column::RetiredAt.is_null()
+        } else {
+            asset::Column::RetiredAt.is_not_null()
+        })
+        .exec(conn)
+        .await?;
+    Ok(moved.rows_affected == 1)
+}
+
+/// A download, for marketing's reports (the audit log keeps it too).
+pub async fn record_download(
+    conn: &impl ConnectionTrait,
+    asset_id: Uuid,
+    version: i32,
+    user_id: Uuid,
+    organization_id: Uuid,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    download::ActiveModel {
+        id: Set(ids::new_id()),
+        asset_id: Set(asset_id),
+        version: Set(version),
+        user_id: Set(user_id),
+        organization_id: Set(organization_id),
+        downloaded_at: Set(at),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Downloads of one asset, newest first.
+pub async fn downloads_of(db: &Db, asset_id: Uuid) -> Result<Vec<download::Model>, DbErr> {
+    download::Entity::find()
+        .filter(download::Column::AssetId.eq(asset_id))
+        .order_by_desc(download::Column::DownloadedAt)
+        .all(db)
+        .await
+}
+
+/// Per asset and organisation: how many downloads, and the newest version among them.
+pub async fn download_totals(db: &Db) -> Result<Vec<(Uuid, Uuid, i64, i32)>, DbErr> {
+    use sea_orm::QuerySelect;
+    use sea_orm::sea_query::{Expr, Func};
+    download::Entity::find()
+        .select_only()
+        .column(download::Column::AssetId)
+        .column(download::Column::OrganizationId)
+        .column_as(
+            Expr::expr(Func::count(Expr::col(download::Column::Id))),
+            "downloads",
+        )
+        .column_as(
+            Expr::expr(Func::max(Expr::col(download::Column::Version))),
+            "newest",
+        )
+        .group_by(download::Column::AssetId)
+        .group_by(download::Column::OrganizationId)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Opens the library for `user_id`: what is new is new since the visit before this one. A
+/// visit lasts while pages follow each other within half an hour.
+pub async fn visit(db: &Db, user_id: Uuid, now: OffsetDateTime) -> Result<News, DbErr> {
+    let found = visit::Entity::find_by_id(user_id).one(db).await?;
+    let since = match found {
+        None => {
+            visit::ActiveModel {
+                user_id: Set(user_id),
+                previous_visit_at: Set(None),
+                last_visit_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            None
+        }
+        Some(seen) if now - seen.last_visit_at > time::Duration::minutes(30) => {
+            visit::Entity::update_many()
+                .set(visit::ActiveModel {
+                    previous_visit_at: Set(Some(seen.last_visit_at)),
+                    last_visit_at: Set(now),
+                    ..Default::default()
+                })
+                .filter(visit::Column::UserId.eq(user_id))
+                .exec(db)
+                .await?;
+            Some(seen.last_visit_at)
+        }
+        Some(seen) => {
+            visit::Entity::update_many()
+                .set(visit::ActiveModel {
+                    last_visit_at: Set(now),
+                    ..Default::default()
+                })
+                .filter(visit::Column::UserId.eq(user_id))
+                .exec(db)
+                .await?;
+            seen.previous_visit_at
+        }
+    };
+    Ok(News { since })
+}
+
+/// Every campaign, the latest in market first.
+pub async fn campaigns(db: &Db) -> Result<Vec<Campaign>, DbErr> {
+    campaign::Entity::find()
+        .order_by_desc(campaign::Column::InMarketFrom)
+        .order_by_asc(campaign::Column::Name)
+        .all(db)
+        .await
+}
+
+pub async fn find_campaign(db: &Db, id: Uuid) -> Result<Campaign, AppError> {
+    campaign::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Which of these assets' current versions have a thumbnail.
+pub async fn thumbnailed(
+    db: &Db,
+    assets: &[Asset],
+) -> Result<std::collections::HashSet<Uuid>, DbErr> {
+    use sea_orm::QuerySelect;
+    let with_thumbnail: std::collections::HashSet<(Uuid, i32)> = version::Entity::find()
+        .select_only()
+        .column(version::Column::AssetId)
+        .column(version::Column::Version)
+        .filter(version::Column::ThumbnailSha256.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(assets
+        .iter()
+        .filter(|a| with_thumbnail.contains(&(a.id, a.current_version)))
+        .map(|a| a.id)
+        .collect())
+}
+
+/// Renames and re-dates a campaign; its assets follow the new name.
+pub async fn update_campaign(
+    conn: &impl ConnectionTrait,
+    before: &Campaign,
+    name: &str,
+    summary: &str,
+    from: time::Date,
+    until: Option<time::Date>,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    campaign::Entity::update_many()
+        .set(campaign::ActiveModel {
+            name: Set(name.to_owned()),
+            summary: Set(summary.to_owned()),
+            in_market_from: Set(from),
+            in_market_until: Set(until),
+            updated_at: Set(at),
+            ..Default::default()
+        })
+        .filter(campaign::Column::Id.eq(before.id))
+        .exec(conn)
+        .await?;
+    if before.name != name {
+        asset::Entity::update_many()
+            .set(asset::ActiveModel {
+                campaign: Set(Some(name.to_owned())),
+                ..Default::default()
+            })
+            .filter(asset::Column::Campaign.eq(before.name.as_str()))
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }

@@ -238,11 +238,11 @@ pub async fn post(
     if !may_write(&scope, &line) {
         return Err(AppError::Forbidden);
     }
-    let upload = match files::read_upload(request).await {
+    let upload = match files::read_upload(request, state.files.max_bytes()).await {
         Ok(upload) => upload,
         Err(problem) => return Ok(back_to(&line, &problem)),
     };
-    if upload.file.is_some() {
+    if upload.file().is_some() {
         return Ok(back_to(
             &line,
             "Files cannot be attached to a commission line's discussion; nothing was posted.",

@@ -338,12 +338,12 @@ pub async fn upload(
     request: Request,
 ) -> AppResult<Response> {
     scope.require(Permission::OrdersApprove)?;
-    let upload = match files::read_upload(request).await {
+    let upload = match files::read_upload(request, state.files.max_bytes()).await {
         Ok(upload) => upload,
         Err(problem) => return page(&state, &context, vec![problem], None, true),
     };
     let all_or_nothing = upload.field("apply") != "each";
-    let Some(file) = &upload.file else {
+    let Some(file) = upload.file() else {
         return page(
             &state,
             &context,

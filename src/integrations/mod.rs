@@ -120,9 +120,7 @@ pub fn pages() -> Router<AppState> {
             "/integrations/import",
             get(import::form)
                 .post(import::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::platform::files::MAX_FILE_BYTES + 64 * 1024,
-                )),
+                .layer(crate::platform::files::upload_body_limit()),
         )
 }
 

@@ -20,6 +20,7 @@ mod m0014_support;
 mod m0015_api;
 mod m0016_webhooks;
 mod m0017_sync;
+mod m0018_asset_library;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_api::Migration),
             Box::new(m0016_webhooks::Migration),
             Box::new(m0017_sync::Migration),
+            Box::new(m0018_asset_library::Migration),
         ]
     }
 }

@@ -246,7 +246,7 @@ pub async fn post(
     if !may_post(&scope, &order) {
         return Err(AppError::Forbidden);
     }
-    let upload = match files::read_upload(request).await {
+    let upload = match files::read_upload(request, state.files.max_bytes()).await {
         Ok(upload) => upload,
         Err(problem) => return Ok(back_to(&order, &problem)),
     };
@@ -264,7 +264,7 @@ pub async fn post(
         OrderMessage {
             body: &body,
             internal,
-            file: upload.file.as_ref(),
+            file: upload.file(),
         },
     )
     .await?;

@@ -45,7 +45,7 @@ pub async fn upload(
         return Err(AppError::Forbidden);
     }
     // Read only after the checks: who may not upload here learns nothing from the body.
-    let upload = match files::read_upload(request).await {
+    let upload = match files::read_upload(request, state.files.max_bytes()).await {
         Ok(upload) => upload,
         Err(problem) => return Ok(back_to(&order, &problem)),
     };
@@ -54,7 +54,7 @@ pub async fn upload(
     if !DOCUMENT_KINDS.contains(&kind) {
         return Ok(back_to(&order, "Choose what kind of document this is."));
     }
-    let Some(file) = upload.file else {
+    let Some(file) = upload.files.into_iter().next() else {
         return Ok(back_to(
             &order,
             "Choose a file to upload; an empty file is not a document.",

@@ -20,11 +20,10 @@ pub mod store;
 pub mod sync;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::AppState;
-use crate::platform::files::MAX_FILE_BYTES;
+use crate::platform::files;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -47,7 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{id}/promise", post(manage::promise))
         .route(
             "/orders/{id}/documents",
-            post(documents::upload).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+            post(documents::upload).layer(files::upload_body_limit()),
         )
         .route(
             "/orders/{id}/documents/{document_id}",
@@ -55,7 +54,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/orders/{id}/messages",
-            post(discussion::post).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+            post(discussion::post).layer(files::upload_body_limit()),
         )
         .route(
             "/orders/{id}/attachments/{attachment_id}",

@@ -42,11 +42,43 @@ pub struct RawConfig {
     /// 429 with `Retry-After`. Default: 600.
     #[arg(long, env = "PORTICO_API_RATE_LIMIT", global = true)]
     pub api_rate_limit: Option<String>,
+
+    /// Where uploaded files are kept: a folder, or `s3://bucket/optional/prefix` on Amazon S3 or
+    /// an S3-compatible server. Default: `files` in the data folder.
+    #[arg(long, env = "PORTICO_FILES", global = true)]
+    pub files: Option<String>,
+
+    /// The largest file accepted, in megabytes. Default: 25.
+    #[arg(long, env = "PORTICO_MAX_UPLOAD_MB", global = true)]
+    pub max_upload_mb: Option<String>,
+
+    /// S3-compatible server to use instead of Amazon's, e.g. `http://127.0.0.1:9000`.
+    /// Default: `AWS_ENDPOINT`, else Amazon S3.
+    #[arg(long, env = "PORTICO_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region. Default: `AWS_REGION`, else us-east-1.
+    #[arg(long, env = "PORTICO_S3_REGION", global = true)]
+    pub s3_region: Option<String>,
+
+    /// S3 access key. Default: `AWS_ACCESS_KEY_ID` (and the other standard AWS sources).
+    #[arg(long, env = "PORTICO_S3_ACCESS_KEY_ID", global = true)]
+    pub s3_access_key_id: Option<String>,
+
+    /// S3 secret key, with `PORTICO_S3_ACCESS_KEY_ID`.
+    #[arg(
+        long,
+        env = "PORTICO_S3_SECRET_ACCESS_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub s3_secret_access_key: Option<String>,
 }
 
 pub const DEFAULT_DATA_DIR: &str = "portico-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_API_RATE_LIMIT: u32 = 600;
+pub const DEFAULT_MAX_UPLOAD_MB: usize = 25;
 
 /// Checked configuration.
 #[derive(Debug, Clone)]
@@ -58,6 +90,43 @@ pub struct Config {
     pub smtp: Option<SmtpSettings>,
     /// API requests per token per minute.
     pub api_rate_limit: u32,
+    pub files: FilesLocation,
+    pub max_upload_bytes: usize,
+}
+
+/// Where uploaded files are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilesLocation {
+    Folder(PathBuf),
+    S3(S3Settings),
+}
+
+/// An S3 bucket; what is not set here comes from the standard `AWS_*` variables.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Folder inside the bucket, without slashes at either end; may be empty.
+    pub prefix: String,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    /// Access key and secret.
+    pub credentials: Option<(String, String)>,
+}
+
+/// Never print the secret key.
+impl fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("bucket", &self.bucket)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field(
+                "access_key_id",
+                &self.credentials.as_ref().map(|(id, _)| id),
+            )
+            .finish()
+    }
 }
 
 /// Which database, and how to reach it.
@@ -230,6 +299,23 @@ impl RawConfig {
                 })?,
         };
 
+        let files = self.files_location(&data_dir)?;
+        let max_upload_bytes = match self.max_upload_mb.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_MAX_UPLOAD_MB,
+            Some(value) => value
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=4096).contains(n))
+                .ok_or_else(|| {
+                    ConfigError::new(
+                        "PORTICO_MAX_UPLOAD_MB (--max-upload-mb)",
+                        format!("\"{value}\" is not a whole number of megabytes from 1 to 4096"),
+                        "PORTICO_MAX_UPLOAD_MB=100",
+                    )
+                })?,
+        } * 1024
+            * 1024;
+
         Ok(Config {
             database,
             data_dir,
@@ -237,7 +323,70 @@ impl RawConfig {
             base_url,
             smtp,
             api_rate_limit,
+            files,
+            max_upload_bytes,
         })
+    }
+
+    fn files_location(&self, data_dir: &Path) -> Result<FilesLocation, ConfigError> {
+        let given = |value: &Option<String>| {
+            value
+                .as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let Some(value) = given(&self.files) else {
+            return Ok(FilesLocation::Folder(data_dir.join("files")));
+        };
+        let Some(rest) = value.strip_prefix("s3://") else {
+            return Ok(FilesLocation::Folder(PathBuf::from(value)));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let bucket_is_valid = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !bucket_is_valid {
+            return Err(ConfigError::new(
+                "PORTICO_FILES (--files)",
+                format!(
+                    "\"{value}\" does not name an S3 bucket (3 to 63 lower-case letters, digits, dots or hyphens)"
+                ),
+                "s3://northwind-portico/files or /var/lib/portico/files",
+            ));
+        }
+        let credentials = match (
+            given(&self.s3_access_key_id),
+            given(&self.s3_secret_access_key),
+        ) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError::new(
+                    "PORTICO_S3_ACCESS_KEY_ID and PORTICO_S3_SECRET_ACCESS_KEY",
+                    "must be set together",
+                    "PORTICO_S3_ACCESS_KEY_ID=AKIA… with PORTICO_S3_SECRET_ACCESS_KEY=…",
+                ));
+            }
+        };
+        let endpoint = given(&self.s3_endpoint);
+        if let Some(endpoint) = &endpoint
+            && !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
+        {
+            return Err(ConfigError::new(
+                "PORTICO_S3_ENDPOINT (--s3-endpoint)",
+                format!("\"{endpoint}\" must start with http:// or https://"),
+                "https://s3.eu-central-1.example.net or http://127.0.0.1:9000",
+            ));
+        }
+        Ok(FilesLocation::S3(S3Settings {
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+            endpoint,
+            region: given(&self.s3_region),
+            credentials,
+        }))
     }
 }
 
@@ -329,6 +478,60 @@ mod tests {
         );
         assert_eq!(config.base_url, "http://127.0.0.1:8080");
         assert!(config.smtp.is_none());
+        assert_eq!(
+            config.files,
+            FilesLocation::Folder(PathBuf::from("portico-data/files"))
+        );
+        assert_eq!(config.max_upload_bytes, 25 * 1024 * 1024);
+    }
+
+    #[test]
+    fn files_go_to_a_folder_or_an_s3_bucket() {
+        let config = check(RawConfig {
+            files: Some("s3://northwind-portico/portal/files/".into()),
+            s3_endpoint: Some("http://127.0.0.1:9000".into()),
+            max_upload_mb: Some("100".into()),
+            ..RawConfig::default()
+        })
+        .unwrap();
+        let FilesLocation::S3(s3) = &config.files else {
+            panic!("expected S3, got {:?}", config.files);
+        };
+        assert_eq!(
+            (s3.bucket.as_str(), s3.prefix.as_str()),
+            ("northwind-portico", "portal/files")
+        );
+        assert_eq!(config.max_upload_bytes, 100 * 1024 * 1024);
+        let refused = |raw: RawConfig| check(raw).unwrap_err().setting;
+        assert_eq!(
+            refused(RawConfig {
+                files: Some("s3://Bad_Bucket".into()),
+                ..RawConfig::default()
+            }),
+            "PORTICO_FILES (--files)"
+        );
+        assert_eq!(
+            refused(RawConfig {
+                files: Some("s3://bucket".into()),
+                s3_access_key_id: Some("AKIA".into()),
+                ..RawConfig::default()
+            }),
+            "PORTICO_S3_ACCESS_KEY_ID and PORTICO_S3_SECRET_ACCESS_KEY"
+        );
+        assert_eq!(
+            refused(RawConfig {
+                max_upload_mb: Some("0".into()),
+                ..RawConfig::default()
+            }),
+            "PORTICO_MAX_UPLOAD_MB (--max-upload-mb)"
+        );
+        let secret = RawConfig {
+            files: Some("s3://bucket".into()),
+            s3_access_key_id: Some("AKIA".into()),
+            s3_secret_access_key: Some("very-secret".into()),
+            ..RawConfig::default()
+        };
+        assert!(!format!("{:?}", check(secret).unwrap()).contains("very-secret"));
     }
 
     #[test]

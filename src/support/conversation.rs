@@ -129,7 +129,7 @@ pub async fn post(
     if !may_write(&scope, &ticket) {
         return Err(AppError::Forbidden);
     }
-    let upload = match files::read_upload(request).await {
+    let upload = match files::read_upload(request, state.files.max_bytes()).await {
         Ok(upload) => upload,
         Err(problem) => return Ok(back_to(&ticket, &problem)),
     };
@@ -144,7 +144,7 @@ pub async fn post(
         body: upload.field("body"),
         internal: upload.field("internal") == "yes",
         then,
-        file: upload.file.as_ref(),
+        file: upload.file(),
     };
     match add_message(&state, &scope, &context, &client, &ticket, message).await? {
         Ok(added) => {

@@ -100,7 +100,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/support/settings/targets", post(settings::save_targets))
         .route("/support/{id}", get(pages::detail))
-        .route("/support/{id}/messages", post(conversation::post))
+        .route(
+            "/support/{id}/messages",
+            post(conversation::post).layer(crate::platform::files::upload_body_limit()),
+        )
         .route(
             "/support/{id}/attachments/{attachment_id}",
             get(conversation::attachment),

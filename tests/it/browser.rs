@@ -712,3 +712,132 @@ async fn a_reseller_asks_about_a_commission_line_and_support_answers() {
     assert!(targets.contains("Response within target"), "{targets}");
     browser.quit().await;
 }
+
+#[tokio::test]
+async fn a_resellers_marketer_finds_the_current_german_deck_and_is_never_offered_an_old_one() {
+    use portico::assets::entity::{asset, download};
+    use portico::identity::entity::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap()
+        .with_demo_program()
+        .await;
+    let driver = &browser.driver;
+    sign_in(
+        driver,
+        &app,
+        "sofia.roth@kessler-it.example",
+        portico::demo::DEMO_PASSWORD,
+    )
+    .await;
+    click(driver, By::LinkText("Library")).await;
+    wait_for_path(driver, "/library").await;
+
+    // Each choice applies at once; the other facets then count only what is left.
+    click(driver, By::Css("#facet-language option[value='German']")).await;
+    wait_for_address(driver, "German assets", |_, query| {
+        query.contains("language=German")
+    })
+    .await;
+    click(driver, By::Css("#facet-type option[value='deck']")).await;
+    wait_for_address(driver, "German decks", |_, query| {
+        query.contains("type=deck")
+    })
+    .await;
+    let lines = driver
+        .find_all(By::Css("#facet-product_line option"))
+        .await
+        .unwrap();
+    let mut line = String::new();
+    for option in lines {
+        let value = option.attr("value").await.unwrap().unwrap_or_default();
+        if !value.is_empty() {
+            line = value;
+            break;
+        }
+    }
+    assert!(
+        !line.is_empty(),
+        "the reseller has German decks of some product line"
+    );
+    click(
+        driver,
+        By::Css(format!("#facet-product_line option[value='{line}']")),
+    )
+    .await;
+    wait_for_address(driver, "German decks of one line", |_, query| {
+        query.contains("product_line=")
+    })
+    .await;
+    let rows = driver.find_all(By::Css("tbody tr")).await.unwrap();
+    assert!(!rows.is_empty());
+    for row in &rows {
+        let text = row.text().await.unwrap();
+        assert!(
+            text.contains("deck") && text.contains("German") && text.contains(&line),
+            "{text}"
+        );
+    }
+    let title = text_of(driver, By::Css("tbody tr th a")).await;
+    click(driver, By::Css("tbody tr th a")).await;
+    wait_for_address(driver, "the asset's page", |path, _| {
+        path.starts_with("/library/0")
+    })
+    .await;
+    let saved = asset::Entity::find()
+        .filter(asset::Column::Title.eq(title.as_str()))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        saved.current_version > 1,
+        "demo decks have several versions"
+    );
+
+    // Partners see that it changed, and only the current file is offered.
+    let page = text_of(driver, By::Tag("main")).await;
+    assert!(
+        page.contains(&format!("(was v{})", saved.current_version - 1)),
+        "{page}"
+    );
+    assert!(!page.contains("superseded"), "{page}");
+    let links = driver.find_all(By::Css("main a")).await.unwrap();
+    for link in &links {
+        let href = link.attr("href").await.unwrap().unwrap_or_default();
+        assert!(
+            !href.contains("/versions/"),
+            "a superseded version is offered: {href}"
+        );
+    }
+    click(driver, By::Css("a.button-primary[href$='/download']")).await;
+
+    // The download the browser made is counted against her and the current version.
+    let sofia = user::Entity::find()
+        .filter(user::Column::Email.eq("sofia.roth@kessler-it.example"))
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut taken = Vec::new();
+    for _ in 0..100 {
+        taken = download::Entity::find()
+            .filter(download::Column::UserId.eq(sofia.id))
+            .filter(download::Column::AssetId.eq(saved.id))
+            .all(&app.pool)
+            .await
+            .unwrap();
+        if !taken.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(taken.len(), 1, "one download");
+    assert_eq!(taken[0].version, saved.current_version);
+    browser.quit().await;
+}

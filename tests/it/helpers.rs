@@ -81,7 +81,9 @@ impl TestDb {
 
     /// The file store the app of this database uses.
     pub fn files(&self) -> portico::platform::files::FileStore {
-        portico::platform::files::FileStore::local(&self.dir.path().join("files")).expect("files")
+        let config = self.config();
+        portico::platform::files::FileStore::open(&config.files, config.max_upload_bytes)
+            .expect("files")
     }
 
     pub fn config(&self) -> Config {
@@ -496,23 +498,40 @@ impl Visitor {
         fields: &[(&str, &str)],
         file: (&str, &str, Vec<u8>),
     ) -> reqwest::Response {
+        self.post_files(path, fields, vec![file]).await
+    }
+
+    /// A multipart form with several files in its `file` field.
+    pub async fn post_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: Vec<(&str, &str, Vec<u8>)>,
+    ) -> reqwest::Response {
         let token = self.csrf_token().await;
-        let (file_name, content_type, bytes) = file;
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
         }
-        let part = reqwest::multipart::Part::bytes(bytes)
-            .file_name(file_name.to_owned())
-            .mime_str(content_type)
-            .expect("content type");
-        form = form.part("file", part);
+        for (file_name, content_type, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(file_name.to_owned())
+                .mime_str(content_type)
+                .expect("content type");
+            form = form.part("file", part);
+        }
         self.client()
             .post(format!("{}{path}?csrf_token={token}", self.base))
             .multipart(form)
             .send()
             .await
             .expect("request")
+    }
+
+    /// A request of this visitor's, cookies included, to finish and send.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client()
+            .request(method, format!("{}{path}", self.base))
     }
 
     /// Posts exactly these fields, with no token added.
@@ -656,6 +675,94 @@ impl Drop for Browser {
         }
         let _ = self.chromedriver.kill();
         let _ = self.chromedriver.wait();
+    }
+}
+
+/// A local S3-compatible server (moto, from PyPI) with one empty bucket, for as long as this
+/// lives. `None` when `moto_server` is not installed (which fails the run where every test must
+/// run).
+pub struct S3Server {
+    pub endpoint: String,
+    pub bucket: String,
+    child: std::process::Child,
+}
+
+impl S3Server {
+    pub async fn start() -> Option<S3Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = match std::process::Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(child) => child,
+            Err(error) => {
+                skip(&format!(
+                    "moto_server cannot start ({error}); pip install 'moto[server]'"
+                ));
+                return None;
+            }
+        };
+        let server = S3Server {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            bucket: "portico-test".into(),
+            child,
+        };
+        use_ring_for_tls();
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            // moto takes unsigned requests: this makes the bucket.
+            if let Ok(answer) = client
+                .put(format!("{}/{}", server.endpoint, server.bucket))
+                .send()
+                .await
+                && answer.status().is_success()
+            {
+                return Some(server);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("moto_server did not start on {}", server.endpoint);
+    }
+
+    /// Files in this server's bucket, under `prefix`.
+    pub fn location(&self, prefix: &str) -> portico::platform::config::FilesLocation {
+        portico::platform::config::FilesLocation::S3(portico::platform::config::S3Settings {
+            bucket: self.bucket.clone(),
+            prefix: prefix.to_owned(),
+            endpoint: Some(self.endpoint.clone()),
+            region: Some("eu-central-1".into()),
+            credentials: Some(("testing".into(), "testing".into())),
+        })
+    }
+
+    /// The keys stored in the bucket.
+    pub async fn keys(&self) -> Vec<String> {
+        let listing = reqwest::Client::new()
+            .get(format!("{}/{}?list-type=2", self.endpoint, self.bucket))
+            .send()
+            .await
+            .expect("list the bucket")
+            .text()
+            .await
+            .expect("listing");
+        listing
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split("</Key>").next())
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

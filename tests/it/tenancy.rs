@@ -25,9 +25,9 @@ enum Access {
     Requires(Permission),
 }
 
-struct RouteCase {
-    method: &'static str,
-    path: &'static str,
+pub(crate) struct RouteCase {
+    pub(crate) method: &'static str,
+    pub(crate) path: &'static str,
     access: Access,
 }
 
@@ -40,7 +40,7 @@ const fn route(method: &'static str, path: &'static str, access: Access) -> Rout
 }
 
 /// Every route the app serves. Add each new route here with who may reach it.
-const ROUTES: &[RouteCase] = &[
+pub(crate) const ROUTES: &[RouteCase] = &[
     route("GET", "/", Access::Public),
     route("GET", "/healthz", Access::Public),
     route("GET", "/readyz", Access::Public),
@@ -331,6 +331,66 @@ const ROUTES: &[RouteCase] = &[
     route(
         "GET",
         "/library/{id}/versions/{version}/download",
+        Access::Requires(Permission::AssetsRead),
+    ),
+    route(
+        "GET",
+        "/library/bulk",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "POST",
+        "/library/bulk",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "GET",
+        "/library/downloads",
+        Access::Requires(Permission::AssetsRead),
+    ),
+    route(
+        "GET",
+        "/library/campaigns",
+        Access::Requires(Permission::AssetsRead),
+    ),
+    route(
+        "POST",
+        "/library/campaigns",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "POST",
+        "/library/campaigns/{id}",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "GET",
+        "/library/{id}/edit",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "POST",
+        "/library/{id}/edit",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "POST",
+        "/library/{id}/retire",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "POST",
+        "/library/{id}/restore",
+        Access::Requires(Permission::AssetsManage),
+    ),
+    route(
+        "GET",
+        "/library/{id}/thumbnail",
+        Access::Requires(Permission::AssetsRead),
+    ),
+    route(
+        "GET",
+        "/library/{id}/downloads",
         Access::Requires(Permission::AssetsRead),
     ),
     route(
