@@ -8,6 +8,7 @@
 //! marketing's reports. Files are checked by their bytes before anything is stored, and a
 //! change that fails leaves no file behind.
 
+pub mod api;
 pub mod entity;
 mod manage;
 pub mod model;

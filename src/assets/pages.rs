@@ -32,11 +32,8 @@ pub(super) async fn viewer(state: &AppState, scope: &Scope) -> AppResult<Viewer>
     Ok(match scope.side() {
         Side::Vendor => Viewer::Vendor,
         Side::Partner => {
-            let own = orgs::find_partner(&state.db, scope, scope.organization_id).await?;
-            Viewer::Partner {
-                tier: own.tier,
-                partner_type: own.partner_type,
-            }
+            let (tier, partner_type) = orgs::own_classification(&state.db, scope).await?;
+            Viewer::Partner { tier, partner_type }
         }
     })
 }
@@ -342,12 +339,7 @@ pub async fn detail(
         has_thumbnail: current_version.thumbnail_sha256.is_some(),
         current,
         changed,
-        // Partners always get the current version; the superseded ones are history for staff.
-        history: if vendor {
-            versions.iter().map(version_row).collect()
-        } else {
-            Vec::new()
-        },
+        history: versions.iter().map(version_row).collect(),
         campaign,
         publish: format_date(asset.publish_at),
         expires: asset.expires_at.map(format_date),
@@ -358,7 +350,7 @@ pub async fn detail(
     })
 }
 
-async fn serve_version(
+pub(super) async fn serve_version(
     state: &AppState,
     scope: &Scope,
     client: &SocketAddr,
@@ -535,6 +527,13 @@ struct AssetTotal {
     behind: usize,
 }
 
+struct PartnerTotal {
+    partner: String,
+    downloads: i64,
+    assets: usize,
+    behind: usize,
+}
+
 struct Behind {
     partner: String,
     asset_id: Uuid,
@@ -548,10 +547,12 @@ struct Behind {
 struct ReportPage {
     chrome: Chrome,
     assets: Vec<AssetTotal>,
+    partners: Vec<PartnerTotal>,
     behind: Vec<Behind>,
 }
 
-/// `/library/downloads`: downloads per asset and which partners still hold a superseded version.
+/// `/library/downloads`: downloads per asset and per partner, and which partners still hold a
+/// superseded version (of the partners the viewer may see).
 pub async fn report(
     State(state): State<AppState>,
     context: PageContext,
@@ -566,6 +567,7 @@ pub async fn report(
     let partners = orgs::partner_names(&state.db, &scope).await?;
     let partner_name = |id: Uuid| partners.iter().find(|(p, _)| *p == id).map(|(_, n)| n);
     let mut assets: Vec<AssetTotal> = Vec::new();
+    let mut partner_totals: Vec<PartnerTotal> = Vec::new();
     let mut behind = Vec::new();
     for (asset_id, organization_id, downloads, newest) in store::download_totals(&state.db).await? {
         let (Some(asset), Some(partner)) = (
@@ -575,6 +577,19 @@ pub async fn report(
             continue;
         };
         let is_behind = newest < asset.current_version;
+        match partner_totals.iter_mut().find(|t| &t.partner == partner) {
+            Some(total) => {
+                total.downloads += downloads;
+                total.assets += 1;
+                total.behind += usize::from(is_behind);
+            }
+            None => partner_totals.push(PartnerTotal {
+                partner: partner.clone(),
+                downloads,
+                assets: 1,
+                behind: usize::from(is_behind),
+            }),
+        }
         match assets.iter_mut().find(|t| t.id == asset_id) {
             Some(total) => {
                 total.downloads += downloads;
@@ -601,9 +616,15 @@ pub async fn report(
     }
     assets.sort_by(|a, b| b.downloads.cmp(&a.downloads).then(a.title.cmp(&b.title)));
     behind.sort_by(|a, b| a.partner.cmp(&b.partner).then(a.title.cmp(&b.title)));
+    partner_totals.sort_by(|a, b| {
+        b.downloads
+            .cmp(&a.downloads)
+            .then(a.partner.cmp(&b.partner))
+    });
     render(&ReportPage {
         chrome: Chrome::new(&state.instance, &context),
         assets,
+        partners: partner_totals,
         behind,
     })
 }

@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::platform::api::{self, FieldError, ProblemDocument};
-use crate::{AppState, identity, notify, orders, orgs, support};
+use crate::{AppState, assets, identity, notify, orders, orgs, support};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,6 +41,7 @@ use crate::{AppState, identity, notify, orders, orgs, support};
         (name = "identity", description = "The token's maker and their organisation's users"),
         (name = "organisations", description = "Partner organisations"),
         (name = "orders", description = "Orders, their lines, history, documents and discussion"),
+        (name = "assets", description = "The asset library: current sales and marketing assets and their files"),
         (name = "notifications", description = "The inbox of the token's maker"),
         (name = "support", description = "Support tickets and their conversation"),
         (name = "sync", description = "Inbound sync from an ERP: orders by the source's own references, with a result per record"),
@@ -83,6 +84,9 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(orders::api::documents))
         .routes(routes!(orders::api::document_content))
         .routes(routes!(orders::api::messages, orders::api::post_message))
+        .routes(routes!(assets::api::list))
+        .routes(routes!(assets::api::one))
+        .routes(routes!(assets::api::content))
         .routes(routes!(notify::api::list))
         .routes(routes!(notify::api::read))
         .routes(routes!(support::api::list, support::api::open))

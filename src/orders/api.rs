@@ -326,7 +326,8 @@ pub async fn documents(
         ("document_id" = Uuid, Path, description = "The document's id"),
     ),
     responses(
-        (status = 200, description = "The file, with its content type", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, with its content type, length and SHA-256 as a strong ETag", content_type = "application/octet-stream"),
+        (status = 206, description = "The part a `Range` header asked for", content_type = "application/octet-stream"),
         (status = 404, description = "No such document in the token's scope", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
@@ -335,8 +336,9 @@ pub async fn document_content(
     client: ConnectInfo<SocketAddr>,
     scope: Scope,
     ids: Path<(String, String)>,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult<Response> {
-    Ok(documents::download(state, client, scope, ids).await?)
+    Ok(documents::download(state, client, scope, ids, headers).await?)
 }
 
 /// The order's discussion, oldest first (internal notes only for vendor staff).

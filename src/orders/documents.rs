@@ -6,6 +6,7 @@
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::json;
 use uuid::Uuid;
@@ -100,25 +101,32 @@ pub async fn download(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     scope: Scope,
     Path((id, document_id)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> AppResult<Response> {
     let order = readable_order(&state, &scope, &id).await?;
     let document_id = Uuid::parse_str(&document_id).map_err(|_| AppError::NotFound)?;
     let document = store::find_document(&state.db, &order, document_id).await?;
-    let body = state.files.body(&document.sha256).await?;
-    audit::record_alone(
-        &state.db,
-        audit_entry(
-            &scope,
-            &client,
-            &order,
-            "order.document_downloaded",
-            json!({ "file": document.file_name, "document": document.id }),
-        ),
-    )
-    .await?;
-    Ok(files::attachment(
-        body,
-        &document.file_name,
-        &document.content_type,
-    ))
+    let file = files::StoredFile {
+        sha256: document.sha256.clone(),
+        size_bytes: document.size_bytes,
+    };
+    let download = state
+        .files
+        .download(&file, &document.file_name, &document.content_type, &headers)
+        .await?;
+    // A resumed download's later parts are the same download.
+    if download.starts {
+        audit::record_alone(
+            &state.db,
+            audit_entry(
+                &scope,
+                &client,
+                &order,
+                "order.document_downloaded",
+                json!({ "file": document.file_name, "document": document.id }),
+            ),
+        )
+        .await?;
+    }
+    Ok(download.response)
 }

@@ -390,6 +390,19 @@ pub async fn tier_of(db: &Db, id: Uuid) -> Result<Option<String>, DbErr> {
         .and_then(|o| o.tier))
 }
 
+/// The tier and partner type of the viewer's own organisation, which decide what it is shown
+/// (the asset library's audiences). Needs no permission: it is the user's own organisation.
+pub async fn own_classification(
+    db: &Db,
+    scope: &Scope,
+) -> Result<(Option<String>, Option<String>), AppError> {
+    let own = organization::Entity::find_by_id(scope.organization_id)
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((own.tier, own.partner_type))
+}
+
 /// The ids of the partners in a tier (for filters by tier).
 pub async fn ids_in_tier(db: &Db, tier: &str) -> Result<Vec<Uuid>, DbErr> {
     use sea_orm::QuerySelect;

@@ -548,6 +548,11 @@ pub async fn conditional_get(request: Request, next: Next) -> Response {
     if response.status() != StatusCode::OK {
         return response;
     }
+    // Files carry their own strong ETag (their SHA-256), answer `If-None-Match` themselves
+    // and stream: never buffer them.
+    if response.headers().contains_key(header::ETAG) {
+        return response;
+    }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         return Problem::new("internal", "The answer could not be read.").into_response();

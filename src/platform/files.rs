@@ -144,7 +144,8 @@ impl FileStore {
     }
 
     /// A download of a stored file: streamed, with its length, its SHA-256 as a strong ETag,
-    /// and only the part a `Range` header asks for (while `If-Range`, if sent, still matches).
+    /// and only the part a `Range` header asks for (while `If-Range`, if sent, still matches);
+    /// `304` when `If-None-Match` names it.
     pub async fn download(
         &self,
         file: &StoredFile,
@@ -155,6 +156,24 @@ impl FileStore {
         check_address(&file.sha256)?;
         let size = u64::try_from(file.size_bytes).unwrap_or(0);
         let etag = format!("\"{}\"", file.sha256);
+        // The client holds this very file already.
+        let held = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|list| list.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        if held {
+            return Ok(Download {
+                response: (
+                    StatusCode::NOT_MODIFIED,
+                    [
+                        (header::ETAG, etag),
+                        (header::CACHE_CONTROL, "private, no-store".to_owned()),
+                    ],
+                )
+                    .into_response(),
+                starts: false,
+            });
+        }
         let still_same = request
             .get(header::IF_RANGE)
             .is_none_or(|value| value.as_bytes() == etag.as_bytes());

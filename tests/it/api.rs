@@ -3,6 +3,7 @@
 //! OpenAPI document against the routes and the answers, and tenancy for every documented
 //! operation.
 
+use portico::assets::entity::asset;
 use portico::identity::entity::api_token;
 use portico::orgs::entity::organization;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -262,8 +263,11 @@ on_both_databases! {
         let brightline = partner_id(&app, "Brightline Distribution").await;
         let ticket = ticket_of(&app, brightline).await;
 
+        // An asset meant for distributors only: the reseller's token learns nothing of it.
+        let hidden_asset = asset::Entity::find().filter(asset::Column::AudienceTypes.eq("distributor")).one(&app.pool).await.unwrap().unwrap().id;
+
         let other = app.signed_in(OTHER_PARTNER_ADMIN).await;
-        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write", "partners.read", "users.read", "tickets.read", "tickets.write"]).await };
+        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write", "partners.read", "users.read", "tickets.read", "tickets.write", "assets.read"]).await };
         let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
         let mut walked = 0;
         for (path, item) in document["paths"].as_object().unwrap() {
@@ -278,6 +282,7 @@ on_both_databases! {
                     .replace("{document_id}", &Uuid::now_v7().to_string())
                     .replace("/notifications/{id}", &format!("/notifications/{}", Uuid::now_v7()))
                     .replace("/tickets/{id}", &format!("/tickets/{ticket}"))
+                    .replace("/assets/{id}", &format!("/assets/{hidden_asset}"))
                     .replace("{source}", "erp");
                 assert!(!concrete.contains('{'), "no stand-in for a parameter of {path}");
                 let response = if method == "get" {
@@ -312,6 +317,8 @@ on_both_databases! {
         let brightline = partner_id(&app, "Brightline Distribution").await;
         let ticket = ticket_of(&app, brightline).await;
 
+        let any_asset = asset::Entity::find().one(&app.pool).await.unwrap().unwrap().id;
+
         let response = app.get("/api/v1/openapi.json").await;
         assert_eq!(response.status(), 200, "the document needs no token");
         let document: Value = response.json().await.unwrap();
@@ -325,6 +332,7 @@ on_both_databases! {
                     .replace("{document_id}", &Uuid::now_v7().to_string())
                     .replace("/notifications/{id}", &format!("/notifications/{notification_id}"))
                     .replace("/tickets/{id}", &format!("/tickets/{ticket}"))
+                    .replace("/assets/{id}", &format!("/assets/{any_asset}"))
                     .replace("{source}", "erp");
                 let response = match method.as_str() {
                     "get" => api.get(&concrete).await,
@@ -455,4 +463,54 @@ async fn rate_limit_sqlite() {
 #[tokio::test]
 async fn rate_limit_postgres() {
     a_token_over_its_rate_waits(Backend::Postgres).await;
+}
+
+on_both_databases! {
+    async fn partners_systems_read_the_library_they_may_see(app) {
+        let app = app.with_demo_program().await;
+        let reseller = Api { app: &app, token: make_token(&app.signed_in(OTHER_PARTNER_ADMIN).await, "Website", &["assets.read"]).await };
+        let page = reseller.json("/api/v1/assets?language=German&type=deck&limit=200").await;
+        let items = page["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        for item in items {
+            assert_eq!(item["asset_type"], "deck");
+            assert!(item["languages"].as_array().unwrap().contains(&json!("German")));
+            assert_eq!(item["standing"], "current");
+        }
+        // Cursor pages walk the whole library once.
+        let mut seen = Vec::new();
+        let mut next = Some(String::new());
+        while let Some(cursor) = next {
+            let page = reseller.json(&format!("/api/v1/assets?limit=7&cursor={cursor}")).await;
+            seen.extend(page["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()));
+            next = page["next_cursor"].as_str().map(str::to_owned);
+        }
+        let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len());
+        let hidden = asset::Entity::find().filter(asset::Column::AudienceTypes.eq("distributor")).all(&app.pool).await.unwrap();
+        assert!(hidden.iter().all(|h| !seen.contains(&h.id.to_string())), "nothing meant for distributors");
+        problem(reseller.get(&format!("/api/v1/assets/{}", hidden[0].id)).await, 404, "not-found").await;
+        problem(reseller.get(&format!("/api/v1/assets/{}/content", hidden[0].id)).await, 404, "not-found").await;
+
+        // One asset with its history; its current file, whole or in part.
+        let id = items[0]["id"].as_str().unwrap();
+        let detail = reseller.json(&format!("/api/v1/assets/{id}")).await;
+        let versions = detail["versions"].as_array().unwrap();
+        assert_eq!(versions.len() as i64, detail["current_version"].as_i64().unwrap());
+        assert_eq!(versions[0]["current"], true);
+        let current_sha = versions[0]["sha256"].as_str().unwrap().to_owned();
+        let file = reseller.get(&format!("/api/v1/assets/{id}/content")).await;
+        assert_eq!(file.status(), 200);
+        assert_eq!(file.headers()["etag"], format!("\"{current_sha}\"").as_str(), "the file's own ETag, not the buffered body's");
+        let bytes = file.bytes().await.unwrap();
+        let sha: String = <sha2::Sha256 as sha2::Digest>::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(sha, current_sha);
+        let unchanged = reseller.request(reqwest::Method::GET, &format!("/api/v1/assets/{id}/content")).header("If-None-Match", format!("\"{current_sha}\"")).send().await.unwrap();
+        assert_eq!(unchanged.status(), 304);
+        let part = reseller.request(reqwest::Method::GET, &format!("/api/v1/assets/{id}/content")).header("Range", "bytes=0-9").send().await.unwrap();
+        assert_eq!(part.status(), 206);
+        assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[..10]);
+        let without = Api { app: &app, token: make_token(&app.signed_in(OTHER_PARTNER_ADMIN).await, "Orders only", &["orders.read"]).await };
+        problem(without.get("/api/v1/assets").await, 403, "forbidden").await;
+    }
 }

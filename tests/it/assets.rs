@@ -76,6 +76,7 @@ on_both_databases! {
         assert_eq!(response.status(), 303);
         let detail = gold.get(&path).await.text().await.unwrap();
         assert!(detail.contains("(was v1)"), "partners see that it changed");
+        assert!(detail.contains("superseded"), "and the history, without its old files");
         assert!(!detail.contains("/versions/1/download"), "a superseded file is not offered to partners");
         assert_eq!(gold.get(&format!("{path}/download")).await.bytes().await.unwrap().as_ref(), b"deck v2");
         assert_eq!(gold.get(&format!("{path}/versions/1/download")).await.status(), 404);
@@ -245,6 +246,13 @@ async fn store_and_serve(app: &TestApp) {
         "a file that changed since is sent whole"
     );
     assert_eq!(changed.bytes().await.unwrap().len(), image.len());
+    let held = partner
+        .request(reqwest::Method::GET, &format!("{path}/download"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(held.status(), 304, "the browser has this very file");
     let beyond = partner
         .request(reqwest::Method::GET, &format!("{path}/download"))
         .header("Range", format!("bytes={}-", image.len()))
@@ -353,6 +361,7 @@ on_both_databases! {
         assert!(per_asset.contains("Kessler IT Solutions") && per_asset.contains("superseded"), "{per_asset}");
         let report = marketing.get("/library/downloads").await.text().await.unwrap();
         assert!(report.contains("Partners on a superseded version") && report.contains("Kessler IT") && report.contains("schulen deck"));
+        assert!(report.contains("Downloads per partner"));
         assert_eq!(reseller.get("/library/downloads").await.status(), 404);
         assert_eq!(reseller.get(&format!("{path}/downloads")).await.status(), 404);
 
