@@ -82,12 +82,18 @@ pub async fn prepare(
             .map_err(anyhow::Error::msg)?
             .hash();
         println!("Building the large program (2,000 partners, ~1,000,000 orders)…");
-        match crate::scale::grow(&db, &password_hash).await {
+        match crate::scale::grow(&db, files, &password_hash).await {
             Ok(grown) => println!(
-                "Built {} more partners, {} users, {} orders and {} support tickets in {:.0} s; \
+                "Built {} more partners, {} users, {} orders, {} support tickets and a library of \
+                 {} assets in {:.0} s; \
                  their people sign in as admin@p0001.example … user9@p1983.example. Accrue their \
                  commissions with `portico commissions settle` (same database).",
-                grown.partners, grown.users, grown.orders, grown.tickets, grown.seconds
+                grown.partners,
+                grown.users,
+                grown.orders,
+                grown.tickets,
+                grown.assets,
+                grown.seconds
             ),
             Err(error) => result = Err(error),
         }

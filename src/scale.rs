@@ -1,7 +1,7 @@
 //! Large demo programs, for measuring Portico at the size of a real channel: `portico demo
 //! --scale large` adds to the demo program 1,984 generated partners (2,000 in all), ten users
 //! each (about 20,000), about 1,000,000 orders with three lines on average, each with its
-//! timeline, and 10,000 support tickets. Deterministic: the same program every time. Rows go in with multi-row inserts in
+//! timeline, 10,000 support tickets and a library of 1,000 assets. Deterministic: the same program every time. Rows go in with multi-row inserts in
 //! batches, so it builds in minutes, not hours.
 
 use std::collections::HashMap;
@@ -10,16 +10,18 @@ use std::time::Instant;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value,
 };
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use crate::assets::store::Uploader;
 use crate::identity::entity::user;
 use crate::orders::entity::{
     order_event, order_line, price_list, price_list_entry, product, sales_order,
 };
 use crate::orders::model::{OrderStatus, PaymentStatus, deal_type_for};
 use crate::orgs::entity::organization;
-use crate::platform::db::Db;
+use crate::platform::db::{Db, begin_write};
+use crate::platform::files::FileStore;
 use crate::platform::scope::Role;
 use crate::platform::{ids, numbers, time::now};
 
@@ -35,6 +37,8 @@ pub enum Scale {
 const PARTNERS: usize = 1_984;
 const USERS_PER_PARTNER: usize = 10;
 const ORDERS_PER_PARTNER: usize = 504;
+/// Assets in the library (the demo has 80).
+const LIBRARY: usize = 1_000;
 /// Orders written per transaction.
 const BATCH: usize = 1_000;
 
@@ -78,12 +82,14 @@ pub struct Grown {
     pub partners: usize,
     pub users: usize,
     pub orders: usize,
+    /// Assets in the library, the demo's included.
+    pub assets: usize,
     pub tickets: usize,
     pub seconds: f64,
 }
 
 /// Adds the large program to a freshly seeded demo database.
-pub async fn grow(db: &Db, password_hash: &str) -> anyhow::Result<Grown> {
+pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Result<Grown> {
     let started = Instant::now();
     let vendor = organization::Entity::find()
         .filter(organization::Column::Kind.eq("vendor"))
@@ -371,7 +377,7 @@ pub async fn grow(db: &Db, password_hash: &str) -> anyhow::Result<Grown> {
             });
             number += 1;
         }
-        let txn = crate::platform::db::begin_write(db).await?;
+        let txn = begin_write(db).await?;
         for part in orders.chunks(500) {
             sales_order::Entity::insert_many(part.to_vec())
                 .exec_without_returning(&txn)
@@ -404,11 +410,30 @@ pub async fn grow(db: &Db, password_hash: &str) -> anyhow::Result<Grown> {
         })
         .collect();
     let tickets = crate::support::seed::grow(db, &requesters, at).await?;
+    let assets = grow_library(db, files, at).await?;
     Ok(Grown {
         partners: PARTNERS,
         users: PARTNERS * USERS_PER_PARTNER,
         orders: plan.len(),
         tickets,
+        assets,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Grows the library to `LIBRARY` assets, uploaded by the vendor's marketing manager.
+async fn grow_library(db: &Db, files: &FileStore, at: OffsetDateTime) -> anyhow::Result<usize> {
+    let marketing = user::Entity::find()
+        .filter(user::Column::Role.eq(Role::VendorMarketing.key()))
+        .one(db)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the demo program has no vendor marketing manager"))?;
+    let owner = Uploader {
+        user_id: marketing.id,
+        label: marketing.display_name,
+    };
+    let txn = begin_write(db).await?;
+    crate::assets::seed::grow_library(&txn, files, &owner, LIBRARY, at).await?;
+    txn.commit().await?;
+    Ok(LIBRARY)
 }

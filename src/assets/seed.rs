@@ -6,6 +6,7 @@
 
 use std::io::Cursor;
 
+use anyhow::Context;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -59,6 +60,25 @@ const CAMPAIGNS: [(&str, &str, i64, i64); 3] = [
         20,
         120,
     ),
+];
+
+/// Assets in the demo's library.
+const DEMO_ASSETS: usize = 80;
+/// Sectors the large program's library repeats the demo's material for ("" is the demo's own).
+const SECTORS: [&str; 13] = [
+    "",
+    "healthcare",
+    "education",
+    "retail",
+    "hospitality",
+    "the public sector",
+    "logistics",
+    "manufacturing",
+    "financial services",
+    "transport",
+    "utilities",
+    "small businesses",
+    "enterprises",
 ];
 
 /// A partner user who reads the library, for the download history.
@@ -165,83 +185,8 @@ pub async fn seed_library(
             partner_type: r.partner_type.clone(),
         })
         .collect();
-    for index in 0..80_usize {
-        let asset_type = ASSET_TYPES[index % ASSET_TYPES.len()];
-        let (language, markets) = LANGUAGES[(index / ASSET_TYPES.len()) % LANGUAGES.len()];
-        let line = LINES[(index + index / ASSET_TYPES.len()) % LINES.len()];
-        let (tiers, types) = AUDIENCES[(index / 3) % AUDIENCES.len()];
-        let title = format!("{line} {asset_type} ({language})");
-        let description = format!(
-            "The current {asset_type} for {line}, in {language}, for partner pitches and campaigns."
-        );
-        let created = now - Duration::days(300 - (index as i64 * 3));
-        // Decks are revised most; a third of the rest has a second or third version.
-        let versions = if asset_type == "deck" {
-            3
-        } else {
-            1 + index % 3
-        };
-        let expires_at = (index == 7).then(|| now - Duration::days(2));
-        let publish_at = if index == 12 {
-            now + Duration::days(5)
-        } else {
-            created
-        };
-        let details = asset::ActiveModel {
-            id: Set(ids::new_id()),
-            title: Set(title.clone()),
-            description: Set(description.clone()),
-            asset_type: Set(asset_type.to_owned()),
-            markets: Set(Some(markets.to_owned())),
-            languages: Set(Some(language.to_owned())),
-            product_lines: Set(Some(line.to_owned())),
-            campaign: Set(campaign_of(index).map(str::to_owned)),
-            audience_tiers: Set(Some(tiers.to_owned()).filter(|t| !t.is_empty())),
-            audience_types: Set(Some(types.to_owned()).filter(|t| !t.is_empty())),
-            publish_at: Set(publish_at),
-            expires_at: Set(expires_at),
-            owner_user_id: Set(Some(owner.user_id)),
-            owner_label: Set(owner.label.clone()),
-            retired_at: Set(None),
-            current_version: Set(1),
-            created_at: Set(created),
-            updated_at: Set(created),
-        };
-        let mut saved: Option<store::Asset> = None;
-        for version in 1..=versions {
-            let (file_name, bytes) = file_for(asset_type, &title, &description, version);
-            let content_type = content_type_of(&file_name, &bytes).map_err(anyhow::Error::msg)?;
-            let thumbnail = match preview::thumbnail(&content_type, &bytes) {
-                Some(png) => Some(files.put(png.into()).await?),
-                None => None,
-            };
-            let stored = files.put(bytes.into()).await?;
-            let at = created + Duration::days(20 * (version as i64 - 1));
-            let notes = if version == 1 {
-                "First version".to_owned()
-            } else {
-                format!("Updated figures for quarter {version}")
-            };
-            let file = NewFile {
-                file_name: &file_name,
-                content_type: &content_type,
-                stored: &stored,
-                thumbnail: thumbnail.as_ref(),
-                notes: &notes,
-            };
-            saved = Some(match saved.take() {
-                None => store::create(conn, details.clone(), &file, owner, at).await?,
-                Some(previous) => {
-                    store::add_version(conn, &previous, &file, owner, at).await?;
-                    store::Asset {
-                        current_version: previous.current_version + 1,
-                        updated_at: at,
-                        ..previous
-                    }
-                }
-            });
-        }
-        let Some(saved) = saved else { continue };
+    for index in 0..DEMO_ASSETS {
+        let saved = seed_asset(conn, files, owner, index, now).await?;
         // Partners download what they may see; some took it before its last version.
         for (number, (reader, viewer)) in readers.iter().zip(&viewers).enumerate() {
             if !(index + number).is_multiple_of(3) || !visible(&saved, viewer, now) {
@@ -264,6 +209,112 @@ pub async fn seed_library(
             )
             .await?;
         }
+    }
+    Ok(())
+}
+
+/// One asset of the generated library, numbered `index`, with its versions and files.
+async fn seed_asset(
+    conn: &impl ConnectionTrait,
+    files: &FileStore,
+    owner: &Uploader,
+    index: usize,
+    now: OffsetDateTime,
+) -> anyhow::Result<store::Asset> {
+    let asset_type = ASSET_TYPES[index % ASSET_TYPES.len()];
+    let (language, markets) = LANGUAGES[(index / ASSET_TYPES.len()) % LANGUAGES.len()];
+    let line = LINES[(index + index / ASSET_TYPES.len()) % LINES.len()];
+    let (tiers, types) = AUDIENCES[(index / 3) % AUDIENCES.len()];
+    // The demo's 80 have one title each; a larger library repeats them for other audiences.
+    let title = match SECTORS[(index / DEMO_ASSETS) % SECTORS.len()] {
+        "" => format!("{line} {asset_type} ({language})"),
+        sector => format!("{line} {asset_type} for {sector} ({language})"),
+    };
+    let description = format!(
+        "The current {asset_type} for {line}, in {language}, for partner pitches and campaigns."
+    );
+    let created = now
+        - Duration::days(300 - ((index % DEMO_ASSETS) as i64 * 3) - (index / DEMO_ASSETS) as i64);
+    // Decks are revised most; a third of the rest has a second or third version.
+    let versions = if asset_type == "deck" {
+        3
+    } else {
+        1 + index % 3
+    };
+    let expires_at = (index == 7).then(|| now - Duration::days(2));
+    let publish_at = if index == 12 {
+        now + Duration::days(5)
+    } else {
+        created
+    };
+    let details = asset::ActiveModel {
+        id: Set(ids::new_id()),
+        title: Set(title.clone()),
+        description: Set(description.clone()),
+        asset_type: Set(asset_type.to_owned()),
+        markets: Set(Some(markets.to_owned())),
+        languages: Set(Some(language.to_owned())),
+        product_lines: Set(Some(line.to_owned())),
+        campaign: Set(campaign_of(index).map(str::to_owned)),
+        audience_tiers: Set(Some(tiers.to_owned()).filter(|t| !t.is_empty())),
+        audience_types: Set(Some(types.to_owned()).filter(|t| !t.is_empty())),
+        publish_at: Set(publish_at),
+        expires_at: Set(expires_at),
+        owner_user_id: Set(Some(owner.user_id)),
+        owner_label: Set(owner.label.clone()),
+        retired_at: Set(None),
+        current_version: Set(1),
+        created_at: Set(created),
+        updated_at: Set(created),
+    };
+    let mut saved: Option<store::Asset> = None;
+    for version in 1..=versions {
+        let (file_name, bytes) = file_for(asset_type, &title, &description, version);
+        let content_type = content_type_of(&file_name, &bytes).map_err(anyhow::Error::msg)?;
+        let thumbnail = match preview::thumbnail(&content_type, &bytes) {
+            Some(png) => Some(files.put(png.into()).await?),
+            None => None,
+        };
+        let stored = files.put(bytes.into()).await?;
+        let at = created + Duration::days(20 * (version as i64 - 1));
+        let notes = if version == 1 {
+            "First version".to_owned()
+        } else {
+            format!("Updated figures for quarter {version}")
+        };
+        let file = NewFile {
+            file_name: &file_name,
+            content_type: &content_type,
+            stored: &stored,
+            thumbnail: thumbnail.as_ref(),
+            notes: &notes,
+        };
+        saved = Some(match saved.take() {
+            None => store::create(conn, details.clone(), &file, owner, at).await?,
+            Some(previous) => {
+                store::add_version(conn, &previous, &file, owner, at).await?;
+                store::Asset {
+                    current_version: previous.current_version + 1,
+                    updated_at: at,
+                    ..previous
+                }
+            }
+        });
+    }
+    saved.context("every asset has a first version")
+}
+
+/// Grows the demo's library to `count` assets for the large program: the same kinds of
+/// material for more sectors, without download history.
+pub async fn grow_library(
+    conn: &impl ConnectionTrait,
+    files: &FileStore,
+    owner: &Uploader,
+    count: usize,
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    for index in DEMO_ASSETS..count {
+        seed_asset(conn, files, owner, index, now).await?;
     }
     Ok(())
 }

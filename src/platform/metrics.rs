@@ -8,11 +8,14 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{HeaderName, HeaderValue, header};
+
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
+
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -104,13 +107,16 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
-    let response = next.run(request).await;
-    state.metrics.record(
-        &method,
-        &route,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let mut response = next.run(request).await;
+    let seconds = started.elapsed().as_secs_f64();
+    state
+        .metrics
+        .record(&method, &route, response.status().as_u16(), seconds);
+    // Time to the answer's head (a streamed body follows), for browsers' developer tools and
+    // portico-bench, which reports it beside the time its clients measured.
+    if let Ok(value) = HeaderValue::from_str(&format!("app;dur={:.2}", seconds * 1000.0)) {
+        response.headers_mut().insert(SERVER_TIMING, value);
+    }
     response
 }
 

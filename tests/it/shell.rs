@@ -96,7 +96,10 @@ on_both_databases! {
     }
 
     async fn metrics_count_requests_by_route(app) {
-        app.get("/healthz").await;
+        let first = app.get("/healthz").await;
+        let timing = first.headers()["server-timing"].to_str().unwrap();
+        let millis: f64 = timing.strip_prefix("app;dur=").expect(timing).parse().unwrap();
+        assert!((0.0..1000.0).contains(&millis), "server time in ms: {timing}");
         app.get("/healthz").await;
         app.get("/orders/ORD-1/secret").await;
         let response = app.get("/metrics").await;
