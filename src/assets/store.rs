@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, TryInsertResult,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -244,18 +244,21 @@ pub async fn download_totals(db: &Db) -> Result<Vec<(Uuid, Uuid, i64, i32)>, DbE
 /// Opens the library for `user_id`: what is new is new since the visit before this one. A
 /// visit lasts while pages follow each other within half an hour.
 pub async fn visit(db: &Db, user_id: Uuid, now: OffsetDateTime) -> Result<News, DbErr> {
+    // The first visit inserts; tabs opened at once must not race to insert the same row.
+    let first = visit::Entity::insert(visit::ActiveModel {
+        user_id: Set(user_id),
+        previous_visit_at: Set(None),
+        last_visit_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([visit::Column::UserId])
+    .exec_without_returning(db)
+    .await?;
+    if matches!(first, TryInsertResult::Inserted(rows) if rows > 0) {
+        return Ok(News { since: None });
+    }
     let found = visit::Entity::find_by_id(user_id).one(db).await?;
     let since = match found {
-        None => {
-            visit::ActiveModel {
-                user_id: Set(user_id),
-                previous_visit_at: Set(None),
-                last_visit_at: Set(now),
-            }
-            .insert(db)
-            .await?;
-            None
-        }
+        None => None,
         Some(seen) if now - seen.last_visit_at > time::Duration::minutes(30) => {
             visit::Entity::update_many()
                 .set(visit::ActiveModel {

@@ -168,6 +168,8 @@ async fn main() -> anyhow::Result<()> {
         bail!("--concurrency and --seconds must be above zero");
     }
     let base = args.url.trim_end_matches('/').to_owned();
+    // reqwest brings no TLS crypto of its own here (https servers too): ring, as Portico uses.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(args.concurrency)
@@ -374,7 +376,9 @@ async fn find_work(client: &Client, base: &str, people: &[Person]) -> anyhow::Re
                 for id in links(&list, "/orders/").into_iter().take(10) {
                     jobs.push(page(Kind::Order, format!("/orders/{id}")));
                 }
-                jobs.push(page(Kind::TicketList, "/support".into()));
+                if person.duty == Duty::Sales {
+                    jobs.push(page(Kind::TicketList, "/support".into()));
+                }
             }
             Duty::Support => jobs.push(page(Kind::TicketList, "/support".into())),
             Duty::PartnerFinance | Duty::VendorFinance => {

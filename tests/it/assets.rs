@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use portico::assets::entity::{asset, download};
+use portico::assets::entity::{asset, download, visit};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 
@@ -403,6 +403,24 @@ on_both_databases! {
             walked += 1;
         }
         assert!(walked >= 10, "walked {walked} routes");
+    }
+}
+
+on_both_databases! {
+    async fn a_first_visit_from_several_tabs_at_once_is_one_visit(app) {
+        // Found by portico-bench: concurrent first visits raced to insert the visit row (500).
+        let app = app.with_demo_program().await;
+        let reader = app.signed_in(SILVER_RESELLER).await;
+        let user = portico::identity::entity::user::Entity::find()
+            .filter(portico::identity::entity::user::Column::Email.eq(SILVER_RESELLER))
+            .one(&app.pool).await.unwrap().unwrap();
+        let visits = || visit::Entity::find().filter(visit::Column::UserId.eq(user.id)).count(&app.pool);
+        assert_eq!(visits().await.unwrap(), 0, "a reader who never opened the library");
+        let tabs = (0..12).map(|_| reader.get("/library"));
+        for page in futures_util::future::join_all(tabs).await {
+            assert_eq!(page.status(), 200);
+        }
+        assert_eq!(visits().await.unwrap(), 1);
     }
 }
 
