@@ -97,8 +97,24 @@ async fn text_of(driver: &WebDriver, by: By) -> String {
     element(driver, by).await.text().await.unwrap()
 }
 
+/// Clicks the first element matching. An element found just before the page it was on gave way
+/// to the next one (a busy machine) is stale: it is found again on the page now shown.
 async fn click(driver: &WebDriver, by: By) {
-    element(driver, by).await.click().await.unwrap();
+    for _ in 0..50 {
+        match element(driver, by.clone()).await.click().await {
+            Ok(()) => return,
+            Err(error)
+                if matches!(
+                    error.as_inner(),
+                    thirtyfour::error::WebDriverErrorInner::StaleElementReference(_)
+                ) =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("click on {by:?}: {error}"),
+        }
+    }
+    panic!("{by:?} went stale fifty times in five seconds");
 }
 
 async fn type_into(driver: &WebDriver, by: By, text: &str) {
