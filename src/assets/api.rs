@@ -16,7 +16,9 @@ use super::pages::{serve_version, viewer};
 use super::store::{self, Asset};
 use crate::AppState;
 use crate::api_page;
-use crate::platform::api::{ApiQuery, ApiResult, PageQuery, ProblemDocument, moment, path_id};
+use crate::platform::api::{
+    ApiQuery, ApiResult, PageQuery, ProblemDocument, moment, page_of_sorted, path_id,
+};
 use crate::platform::scope::Scope;
 use crate::platform::time::now;
 
@@ -121,7 +123,7 @@ pub async fn list(
     ApiQuery(filter): ApiQuery<AssetFilter>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<AssetPage>> {
-    let limit = usize::try_from(page.limit()?).unwrap_or(usize::MAX);
+    let limit = page.limit()?;
     let after = page.cursor(|text| Uuid::parse_str(text).ok())?;
     let viewer = viewer(&state, &scope).await?;
     let at = now();
@@ -144,14 +146,7 @@ pub async fn list(
         .collect();
     sort(&mut all, "");
     // A library holds hundreds or a few thousand assets: the filtered list is paged here.
-    let start = after
-        .and_then(|id| all.iter().position(|a| a.id == id).map(|i| i + 1))
-        .unwrap_or(0);
-    let rest = all.len().saturating_sub(start);
-    let items: Vec<Asset> = all.into_iter().skip(start).take(limit).collect();
-    let next_cursor = (rest > limit)
-        .then(|| items.last().map(|a| a.id.to_string()))
-        .flatten();
+    let (items, next_cursor) = page_of_sorted(all, after, limit, |a: &Asset| a.id);
     Ok(Json(AssetPage {
         items: items.into_iter().map(|a| api_asset(a, at)).collect(),
         next_cursor,

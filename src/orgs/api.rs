@@ -9,7 +9,9 @@ use super::entity::organization::Model as Organization;
 use super::store::{self, PartnerFilter};
 use crate::AppState;
 use crate::api_page;
-use crate::platform::api::{ApiQuery, ApiResult, PageQuery, ProblemDocument, moment, path_id};
+use crate::platform::api::{
+    ApiQuery, ApiResult, PageQuery, ProblemDocument, moment, page_of_sorted, path_id,
+};
 use crate::platform::scope::Scope;
 
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -82,7 +84,7 @@ pub async fn list(
     ApiQuery(filter): ApiQuery<OrganisationFilter>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<OrganisationPage>> {
-    let limit = usize::try_from(page.limit()?).unwrap_or(usize::MAX);
+    let limit = page.limit()?;
     let after = page.cursor(|text| Uuid::parse_str(text).ok())?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let all = store::list_partners(
@@ -98,14 +100,7 @@ pub async fn list(
     )
     .await?;
     // A program has thousands of partners at most: the sorted list is paged here.
-    let start = after
-        .and_then(|id| all.iter().position(|o| o.id == id).map(|i| i + 1))
-        .unwrap_or(0);
-    let rest = all.len().saturating_sub(start);
-    let items: Vec<Organization> = all.into_iter().skip(start).take(limit).collect();
-    let next_cursor = (rest > limit)
-        .then(|| items.last().map(|o| o.id.to_string()))
-        .flatten();
+    let (items, next_cursor) = page_of_sorted(all, after, limit, |o: &Organization| o.id);
     Ok(Json(OrganisationPage {
         items: items.into_iter().map(ApiOrganisation::from).collect(),
         next_cursor,
