@@ -59,6 +59,8 @@ pub struct AppState {
     pub files: FileStore,
     /// Requests each API token may still make.
     pub api_limits: Arc<platform::api::RateLimiter>,
+    /// The asset library, kept in memory while it does not change.
+    pub library: Arc<assets::store::Library>,
     security_headers: Arc<Vec<(HeaderName, HeaderValue)>>,
 }
 
@@ -87,6 +89,7 @@ impl Portal {
                 mailer,
                 files,
                 api_limits,
+                library: Arc::new(assets::store::Library::new(assets::store::LIBRARY)),
                 security_headers: Arc::new(web::security_headers(https)),
             },
         })

@@ -139,7 +139,7 @@ pub async fn list(
         ..LibraryQuery::default()
     };
     let news = News { since: None };
-    let mut all: Vec<Asset> = store::library(&state.db, &viewer, at)
+    let mut all: Vec<Asset> = store::library(&state.db, &state.library, &viewer, at)
         .await?
         .into_iter()
         .filter(|a| query.admits(a, None, &news, at))

@@ -740,7 +740,7 @@ async fn campaigns_page(
 ) -> AppResult<Response> {
     let viewer = super::pages::viewer(state, scope).await?;
     let at = now();
-    let library = store::library(&state.db, &viewer, at).await?;
+    let library = store::library(&state.db, &state.library, &viewer, at).await?;
     let rows = store::campaigns(&state.db)
         .await?
         .into_iter()

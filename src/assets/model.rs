@@ -114,14 +114,22 @@ impl Facet {
         Facet::Campaign,
     ];
 
-    /// The asset's values for this facet.
-    pub fn values(self, asset: &asset::Model) -> Vec<String> {
+    /// The asset's values for this facet, borrowed: the library asks this of every asset for
+    /// every facet on each page view.
+    pub fn values(self, asset: &asset::Model) -> Vec<&str> {
+        fn listed(stored: Option<&str>) -> Vec<&str> {
+            stored
+                .unwrap_or_default()
+                .lines()
+                .filter(|line| !line.is_empty())
+                .collect()
+        }
         match self {
-            Facet::Type => vec![asset.asset_type.clone()],
-            Facet::Market => entries(asset.markets.as_deref()),
-            Facet::Language => entries(asset.languages.as_deref()),
-            Facet::ProductLine => entries(asset.product_lines.as_deref()),
-            Facet::Campaign => asset.campaign.iter().cloned().collect(),
+            Facet::Type => vec![asset.asset_type.as_str()],
+            Facet::Market => listed(asset.markets.as_deref()),
+            Facet::Language => listed(asset.languages.as_deref()),
+            Facet::ProductLine => listed(asset.product_lines.as_deref()),
+            Facet::Campaign => asset.campaign.as_deref().into_iter().collect(),
         }
     }
 }
@@ -166,36 +174,50 @@ impl LibraryQuery {
         news: &News,
         now: OffsetDateTime,
     ) -> bool {
+        self.admits_apart_from_facets(asset, news, now)
+            && self
+                .failing_facets(asset)
+                .all(|facet| Some(facet) == except)
+    }
+
+    /// State, "new only" and the search words: the filters every facet count shares.
+    fn admits_apart_from_facets(
+        &self,
+        asset: &asset::Model,
+        news: &News,
+        now: OffsetDateTime,
+    ) -> bool {
         let state = match self.state.trim() {
             "" => "current",
             other => other,
         };
-        let words = self.q.to_lowercase();
-        let text = || {
-            [
-                asset.title.as_str(),
-                asset.description.as_str(),
-                asset.asset_type.as_str(),
-                asset.markets.as_deref().unwrap_or_default(),
-                asset.languages.as_deref().unwrap_or_default(),
-                asset.product_lines.as_deref().unwrap_or_default(),
-                asset.campaign.as_deref().unwrap_or_default(),
-            ]
-            .join(" ")
-            .to_lowercase()
-        };
         (state == "all" || Standing::of(asset, now).key() == state)
-            && Facet::ALL.iter().all(|facet| {
-                Some(*facet) == except || {
-                    let chosen = self.chosen(*facet);
-                    chosen.is_empty() || facet.values(asset).iter().any(|v| v == chosen)
-                }
-            })
             && (self.new.trim() != "1" || news.of(asset).is_some())
-            && (words.trim().is_empty() || {
-                let text = text();
-                words.split_whitespace().all(|word| text.contains(word))
+            && (self.q.trim().is_empty() || {
+                let text = [
+                    asset.title.as_str(),
+                    asset.description.as_str(),
+                    asset.asset_type.as_str(),
+                    asset.markets.as_deref().unwrap_or_default(),
+                    asset.languages.as_deref().unwrap_or_default(),
+                    asset.product_lines.as_deref().unwrap_or_default(),
+                    asset.campaign.as_deref().unwrap_or_default(),
+                ]
+                .join(" ")
+                .to_lowercase();
+                self.q
+                    .to_lowercase()
+                    .split_whitespace()
+                    .all(|word| text.contains(word))
             })
+    }
+
+    /// The chosen facets this asset does not carry.
+    fn failing_facets<'a>(&'a self, asset: &'a asset::Model) -> impl Iterator<Item = Facet> + 'a {
+        Facet::ALL.into_iter().filter(move |facet| {
+            let chosen = self.chosen(*facet);
+            !chosen.is_empty() && !facet.values(asset).contains(&chosen)
+        })
     }
 
     /// Any filter is set (the empty state then says so).
@@ -207,27 +229,49 @@ impl LibraryQuery {
     }
 }
 
-/// The values of `facet` among the assets that pass every other filter, with how many assets
-/// carry each, most first.
+/// For each facet, the values it takes among the assets that pass every other filter, with how
+/// many assets carry each, most first. One pass over the assets: an asset counts for a facet when
+/// it fails no chosen facet but that one.
 pub fn facet_counts(
     assets: &[asset::Model],
     query: &LibraryQuery,
-    facet: Facet,
     news: &News,
     now: OffsetDateTime,
-) -> Vec<(String, usize)> {
-    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+) -> Vec<(Facet, Vec<(String, usize)>)> {
+    let mut counts: Vec<std::collections::BTreeMap<&str, usize>> =
+        Facet::ALL.iter().map(|_| Default::default()).collect();
     for asset in assets
         .iter()
-        .filter(|a| query.admits(a, Some(facet), news, now))
+        .filter(|a| query.admits_apart_from_facets(a, news, now))
     {
-        for value in facet.values(asset) {
-            *counts.entry(value).or_default() += 1;
+        let mut failing = query.failing_facets(asset);
+        let counted: Vec<usize> = match (failing.next(), failing.next()) {
+            (None, _) => (0..Facet::ALL.len()).collect(),
+            (Some(only), None) => Facet::ALL
+                .iter()
+                .position(|f| *f == only)
+                .into_iter()
+                .collect(),
+            (Some(_), Some(_)) => continue,
+        };
+        for index in counted {
+            for value in Facet::ALL[index].values(asset) {
+                *counts[index].entry(value).or_default() += 1;
+            }
         }
     }
-    let mut counts: Vec<_> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    counts
+    Facet::ALL
+        .into_iter()
+        .zip(counts)
+        .map(|(facet, counted)| {
+            let mut counted: Vec<(String, usize)> = counted
+                .into_iter()
+                .map(|(value, count)| (value.to_owned(), count))
+                .collect();
+            counted.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            (facet, counted)
+        })
+        .collect()
 }
 
 /// Orders assets as the library's `sort` asks.
@@ -378,13 +422,26 @@ mod tests {
             .filter(|a| query.admits(a, None, &no_news, now))
             .collect();
         assert_eq!(shown.len(), 1, "the expired one is not current");
+        let counts = facet_counts(&all, &query, &no_news, now);
+        let of = |facet: Facet| {
+            counts
+                .iter()
+                .find(|(f, _)| *f == facet)
+                .map(|(_, c)| c.clone())
+                .unwrap()
+        };
         assert_eq!(
-            facet_counts(&all, &query, Facet::Language, &no_news, now),
+            of(Facet::Language),
             vec![("English".to_owned(), 1), ("German".to_owned(), 1)]
         );
         assert_eq!(
-            facet_counts(&all, &query, Facet::Type, &no_news, now),
+            of(Facet::Type),
             vec![("deck".to_owned(), 1), ("logo".to_owned(), 1)]
+        );
+        assert_eq!(
+            of(Facet::ProductLine),
+            vec![("Wireless".to_owned(), 1)],
+            "only the one German deck passes both chosen facets"
         );
         let words = LibraryQuery {
             q: "SWITCHING   deck".into(),

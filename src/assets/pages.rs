@@ -164,12 +164,11 @@ pub async fn library(
     let vendor = matches!(viewer, Viewer::Vendor);
     let at = now();
     let news = store::visit(&state.db, scope.user_id, at).await?;
-    let visible = store::library(&state.db, &viewer, at).await?;
-    let facets = Facet::ALL
+    let visible = store::library(&state.db, &state.library, &viewer, at).await?;
+    let facets = facet_counts(&visible, &query, &news, at)
         .into_iter()
-        .map(|facet| {
+        .map(|(facet, counts)| {
             let (name, label, any) = facet_names(facet);
-            let counts = facet_counts(&visible, &query, facet, &news, at);
             FacetFilter {
                 name,
                 label,
@@ -196,11 +195,14 @@ pub async fn library(
         .parse::<usize>()
         .unwrap_or(1)
         .clamp(1, pages);
-    let thumbnails = store::thumbnailed(&state.db, &shown).await?;
-    let rows = shown
+    let on_page: Vec<Asset> = shown
         .into_iter()
         .skip((page - 1) * PAGE_SIZE)
         .take(PAGE_SIZE)
+        .collect();
+    let thumbnails = store::thumbnailed(&state.db, &on_page).await?;
+    let rows = on_page
+        .into_iter()
         .map(|a| AssetRow {
             id: a.id,
             labels: labels(&a),
@@ -563,7 +565,7 @@ pub async fn report(
         return Err(AppError::NotFound);
     }
     let at: OffsetDateTime = now();
-    let library = store::library(&state.db, &viewer, at).await?;
+    let library = store::library(&state.db, &state.library, &viewer, at).await?;
     let partners = orgs::partner_names(&state.db, &scope).await?;
     let partner_name = |id: Uuid| partners.iter().find(|(p, _)| *p == id).map(|(_, n)| n);
     let mut assets: Vec<AssetTotal> = Vec::new();

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder, TryInsertResult,
+    QueryFilter, QueryOrder,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -15,19 +15,37 @@ use crate::platform::db::Db;
 use crate::platform::error::AppError;
 use crate::platform::files::StoredFile;
 use crate::platform::ids;
+use crate::platform::revision::{self, Cached};
 
 pub use asset::Model as Asset;
 pub use campaign::Model as Campaign;
 pub use version::Model as Version;
 
-/// Every asset the viewer may see, newest change first.
-pub async fn library(db: &Db, viewer: &Viewer, now: OffsetDateTime) -> Result<Vec<Asset>, DbErr> {
-    Ok(asset::Entity::find()
-        .order_by_desc(asset::Column::UpdatedAt)
-        .all(db)
-        .await?
-        .into_iter()
+/// The revision ([`revision`]) every change to an asset raises.
+pub const LIBRARY: &str = "library";
+
+/// Every asset, newest change first, as the portal keeps it in memory.
+pub type Library = Cached<Vec<Asset>>;
+
+/// Every asset the viewer may see, newest change first. A library of a few thousand assets is
+/// filtered and counted in memory; the rows come from `library`'s copy while it is current.
+pub async fn library(
+    db: &Db,
+    library: &Library,
+    viewer: &Viewer,
+    now: OffsetDateTime,
+) -> Result<Vec<Asset>, DbErr> {
+    let all = library
+        .get(db, || {
+            asset::Entity::find()
+                .order_by_desc(asset::Column::UpdatedAt)
+                .all(db)
+        })
+        .await?;
+    Ok(all
+        .iter()
         .filter(|a| visible(a, viewer, now))
+        .cloned()
         .collect())
 }
 
@@ -115,6 +133,7 @@ pub async fn create(
 ) -> Result<Asset, DbErr> {
     let saved = details.insert(conn).await?;
     insert_version(conn, saved.id, 1, file, uploader, at).await?;
+    revision::bump(conn, LIBRARY).await?;
     Ok(saved)
 }
 
@@ -142,6 +161,7 @@ pub async fn add_version(
         return Ok(false);
     }
     insert_version(conn, asset.id, next, file, uploader, at).await?;
+    revision::bump(conn, LIBRARY).await?;
     Ok(true)
 }
 
@@ -161,6 +181,7 @@ pub async fn update_details(
         })
         .exec(conn)
         .await?;
+    revision::bump(conn, LIBRARY).await?;
     Ok(moved.rows_affected == 1)
 }
 
@@ -184,6 +205,7 @@ pub async fn set_retired(
         })
         .exec(conn)
         .await?;
+    revision::bump(conn, LIBRARY).await?;
     Ok(moved.rows_affected == 1)
 }
 
@@ -244,47 +266,43 @@ pub async fn download_totals(db: &Db) -> Result<Vec<(Uuid, Uuid, i64, i32)>, DbE
 /// Opens the library for `user_id`: what is new is new since the visit before this one. A
 /// visit lasts while pages follow each other within half an hour.
 pub async fn visit(db: &Db, user_id: Uuid, now: OffsetDateTime) -> Result<News, DbErr> {
-    // The first visit inserts; tabs opened at once must not race to insert the same row.
-    let first = visit::Entity::insert(visit::ActiveModel {
-        user_id: Set(user_id),
-        previous_visit_at: Set(None),
-        last_visit_at: Set(now),
-    })
-    .on_conflict_do_nothing_on([visit::Column::UserId])
-    .exec_without_returning(db)
-    .await?;
-    if matches!(first, TryInsertResult::Inserted(rows) if rows > 0) {
+    let Some(seen) = visit::Entity::find_by_id(user_id).one(db).await? else {
+        // The first visit inserts; tabs opened at once must not race to insert the same row.
+        visit::Entity::insert(visit::ActiveModel {
+            user_id: Set(user_id),
+            previous_visit_at: Set(None),
+            last_visit_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([visit::Column::UserId])
+        .exec_without_returning(db)
+        .await?;
         return Ok(News { since: None });
-    }
-    let found = visit::Entity::find_by_id(user_id).one(db).await?;
-    let since = match found {
-        None => None,
-        Some(seen) if now - seen.last_visit_at > time::Duration::minutes(30) => {
-            visit::Entity::update_many()
-                .set(visit::ActiveModel {
-                    previous_visit_at: Set(Some(seen.last_visit_at)),
-                    last_visit_at: Set(now),
-                    ..Default::default()
-                })
-                .filter(visit::Column::UserId.eq(user_id))
-                .exec(db)
-                .await?;
-            Some(seen.last_visit_at)
-        }
-        Some(seen) => {
-            visit::Entity::update_many()
-                .set(visit::ActiveModel {
-                    last_visit_at: Set(now),
-                    ..Default::default()
-                })
-                .filter(visit::Column::UserId.eq(user_id))
-                .exec(db)
-                .await?;
-            seen.previous_visit_at
-        }
     };
+    let gap = now - seen.last_visit_at;
+    // A new visit remembers the last one's time; news is news since then.
+    let since = if gap > VISIT_GAP {
+        Some(seen.last_visit_at)
+    } else {
+        seen.previous_visit_at
+    };
+    // Within a visit the last-seen time moves at most once a minute, so browsing the library
+    // is reads only, not a write per page.
+    if gap >= time::Duration::minutes(1) {
+        visit::Entity::update_many()
+            .set(visit::ActiveModel {
+                previous_visit_at: Set(since),
+                last_visit_at: Set(now),
+                ..Default::default()
+            })
+            .filter(visit::Column::UserId.eq(user_id))
+            .exec(db)
+            .await?;
+    }
     Ok(News { since })
 }
+
+/// Pages further apart than this start a new visit.
+const VISIT_GAP: time::Duration = time::Duration::minutes(30);
 
 /// Every campaign, the latest in market first.
 pub async fn campaigns(db: &Db) -> Result<Vec<Campaign>, DbErr> {
@@ -302,7 +320,7 @@ pub async fn find_campaign(db: &Db, id: Uuid) -> Result<Campaign, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-/// Which of these assets' current versions have a thumbnail.
+/// Which of these assets' current versions have a thumbnail (asked for one page of assets).
 pub async fn thumbnailed(
     db: &Db,
     assets: &[Asset],
@@ -312,6 +330,7 @@ pub async fn thumbnailed(
         .select_only()
         .column(version::Column::AssetId)
         .column(version::Column::Version)
+        .filter(version::Column::AssetId.is_in(assets.iter().map(|a| a.id)))
         .filter(version::Column::ThumbnailSha256.is_not_null())
         .into_tuple()
         .all(db)
@@ -356,6 +375,7 @@ pub async fn update_campaign(
             .filter(asset::Column::Campaign.eq(before.name.as_str()))
             .exec(conn)
             .await?;
+        revision::bump(conn, LIBRARY).await?;
     }
     Ok(())
 }

@@ -111,16 +111,12 @@ pub async fn submit(
         .filter(user::Column::Email.eq(&email))
         .one(&state.db)
         .await?;
-    let verified = match &account {
-        Some(found) if found.status == "active" => found
-            .password_hash
-            .as_deref()
-            .is_some_and(|hash| password::verify(&form.password, hash)),
-        _ => {
-            password::verify_against_nothing(&form.password);
-            false
-        }
-    };
+    // An unknown or inactive account spends the time of a real check too.
+    let stored_hash = account
+        .as_ref()
+        .filter(|found| found.status == "active")
+        .and_then(|found| found.password_hash.as_deref());
+    let verified = password::check(&form.password, stored_hash).await && stored_hash.is_some();
     let Some(account) = account.filter(|_| verified) else {
         let failed = Entry {
             actor: Actor {

@@ -63,7 +63,8 @@ fn hash_text(text: &str) -> String {
         .to_string()
 }
 
-/// True when `candidate` matches the stored hash.
+/// True when `candidate` matches the stored hash. Blocks for the hash's time: request handlers
+/// use [`check`].
 pub fn verify(candidate: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash).is_ok_and(|hash| {
         Argon2::default()
@@ -72,8 +73,35 @@ pub fn verify(candidate: &str, stored_hash: &str) -> bool {
     })
 }
 
+/// Argon2 spends tens of milliseconds of CPU and 19 MiB per check. Checks run on blocking
+/// threads, at most one per core at a time: a burst of sign-ins neither stalls the async workers
+/// serving everyone else nor holds a 19 MiB block per waiting request.
+static CHECKS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// [`verify`] off the async workers; `None` as the hash spends the time of a real check
+/// ([`verify_against_nothing`]) and answers false.
+pub async fn check(candidate: &str, stored_hash: Option<&str>) -> bool {
+    let _turn = CHECKS
+        .acquire()
+        .await
+        .expect("the password check semaphore is never closed");
+    let candidate = candidate.to_owned();
+    let stored_hash = stored_hash.map(str::to_owned);
+    tokio::task::spawn_blocking(move || match stored_hash {
+        Some(hash) => verify(&candidate, &hash),
+        None => {
+            verify_against_nothing(&candidate);
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
 /// Spends the same time as a real check, so an unknown e-mail answers as slowly as a known one.
-pub fn verify_against_nothing(candidate: &str) {
+fn verify_against_nothing(candidate: &str) {
     static DUMMY: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| hash_text("portico timing equaliser"));
     let _ = verify(candidate, &DUMMY);

@@ -140,10 +140,8 @@ pub async fn change_password(
 ) -> AppResult<Response> {
     scope.require_own_account_change()?;
     let account = account_of(&state, &scope).await?;
-    let current_ok = account
-        .password_hash
-        .as_deref()
-        .is_some_and(|hash| password::verify(&form.current, hash));
+    let current_ok = account.password_hash.is_some()
+        && password::check(&form.current, account.password_hash.as_deref()).await;
     let checked = if !current_ok {
         Err("Your current password is not right. Type it again.".to_owned())
     } else if form.password != form.confirmation {

@@ -21,6 +21,7 @@ mod m0015_api;
 mod m0016_webhooks;
 mod m0017_sync;
 mod m0018_asset_library;
+mod m0019_revisions;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0016_webhooks::Migration),
             Box::new(m0017_sync::Migration),
             Box::new(m0018_asset_library::Migration),
+            Box::new(m0019_revisions::Migration),
         ]
     }
 }

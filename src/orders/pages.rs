@@ -25,7 +25,7 @@ use crate::platform::web::{
 
 const PAGE_SIZE: u64 = 50;
 /// Longest partner list offered as a drop-down in the filter bar.
-const PARTNER_CHOICES: usize = 200;
+const PARTNER_CHOICES: u64 = 200;
 /// Exports larger than this are refused with a request to narrow the filters.
 const EXPORT_LIMIT: u64 = 100_000;
 
@@ -254,18 +254,22 @@ pub async fn list(
     // Vendor staff pick a partner from a list while it is short enough to read; beyond that
     // they come from the partner's page ("Orders" there) with the partner already chosen.
     let (partners, chosen_partner) = if scope.side() == Side::Vendor {
-        let visible = orgs::partner_names(&state.db, &scope)
-            .await
-            .unwrap_or_default();
-        let chosen = visible
-            .iter()
-            .find(|(id, _)| id.to_string() == params.partner.trim())
-            .map(|(_, name)| name.clone());
-        if visible.len() <= PARTNER_CHOICES {
-            let options = visible.into_iter().map(|(id, name)| (id.to_string(), name));
-            (choices(options, &params.partner), None)
-        } else {
-            (Vec::new(), chosen)
+        match orgs::partner_names_up_to(&state.db, &scope, PARTNER_CHOICES).await {
+            Ok(Some(visible)) => {
+                let options = visible.into_iter().map(|(id, name)| (id.to_string(), name));
+                (choices(options, &params.partner), None)
+            }
+            Ok(None) => {
+                let chosen = match Uuid::parse_str(params.partner.trim()) {
+                    Ok(id) => orgs::find_partner(&state.db, &scope, id)
+                        .await
+                        .ok()
+                        .map(|partner| partner.name),
+                    Err(_) => None,
+                };
+                (Vec::new(), chosen)
+            }
+            Err(_) => (Vec::new(), None),
         }
     } else {
         (Vec::new(), None)

@@ -64,6 +64,26 @@ pub async fn list_partners(
 /// Ids and names of the partners the caller may see, by name: the light form of
 /// [`list_partners`] for pick lists.
 pub async fn partner_names(db: &Db, scope: &Scope) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(partner_names_query(scope)?.into_tuple().all(db).await?)
+}
+
+/// [`partner_names`] while there are at most `at_most` of them (a list short enough to pick
+/// from), else `None`, without reading thousands of names to find that out.
+pub async fn partner_names_up_to(
+    db: &Db,
+    scope: &Scope,
+    at_most: u64,
+) -> Result<Option<Vec<(Uuid, String)>>, AppError> {
+    use sea_orm::QuerySelect;
+    let names: Vec<(Uuid, String)> = partner_names_query(scope)?
+        .limit(at_most + 1)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok((names.len() as u64 <= at_most).then_some(names))
+}
+
+fn partner_names_query(scope: &Scope) -> Result<sea_orm::Select<organization::Entity>, AppError> {
     use sea_orm::QuerySelect;
     let partners = scope.partners(Permission::PartnersRead)?;
     Ok(organization::Entity::find()
@@ -72,10 +92,7 @@ pub async fn partner_names(db: &Db, scope: &Scope) -> Result<Vec<(Uuid, String)>
         .column(organization::Column::Name)
         .filter(organization::Column::Kind.eq("partner"))
         .filter(partners.condition(organization::Column::Id))
-        .order_by_asc(organization::Column::Name)
-        .into_tuple()
-        .all(db)
-        .await?)
+        .order_by_asc(organization::Column::Name))
 }
 
 /// One partner organisation, or 404 when it is missing or outside the caller's scope.

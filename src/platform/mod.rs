@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod money;
 pub mod numbers;
 pub mod pdf;
+pub mod revision;
 pub mod scope;
 pub mod sla;
 pub mod threads;

@@ -97,6 +97,8 @@ on_both_databases! {
             ..Default::default()
         })
         .exec(&app.pool).await.unwrap();
+        // Written past the portal, as time passing would: the library's revision says so.
+        portico::platform::revision::bump(&app.pool, portico::assets::store::LIBRARY).await.unwrap();
         assert_eq!(gold.get(&path).await.status(), 404);
         assert!(!marketing.get("/library").await.text().await.unwrap().contains("Wi-Fi 7 partner deck"));
         let expired = marketing.get("/library?state=expired").await.text().await.unwrap();
@@ -421,6 +423,30 @@ on_both_databases! {
             assert_eq!(page.status(), 200);
         }
         assert_eq!(visits().await.unwrap(), 1);
+    }
+}
+
+on_both_databases! {
+    async fn a_second_process_on_the_database_sees_library_changes_at_once(app) {
+        // Each process keeps the library in memory; the revision raised with every change tells
+        // the other process its copy is stale.
+        let app = app.with_demo_program().await;
+        let other = portico::Portal::open(app.db.config()).await.unwrap();
+        let everything = || portico::assets::store::library(
+            &other.state().db, &other.state().library, &portico::assets::model::Viewer::Vendor,
+            portico::platform::time::now(),
+        );
+        let deck = everything().await.unwrap().into_iter()
+            .find(|a| a.retired_at.is_none())
+            .expect("a live asset of the demo's library");
+        let marketing = app.signed_in(MARKETING).await;
+        let path = format!("/library/{}", deck.id);
+        assert_eq!(marketing.post_form(&format!("{path}/retire"), &[]).await.status(), 303);
+        let seen = everything().await.unwrap().into_iter().find(|a| a.id == deck.id).unwrap();
+        assert!(seen.retired_at.is_some(), "the other process still held the live deck");
+        assert_eq!(marketing.post_form(&format!("{path}/restore"), &[]).await.status(), 303);
+        let seen = everything().await.unwrap().into_iter().find(|a| a.id == deck.id).unwrap();
+        assert!(seen.retired_at.is_none());
     }
 }
 
