@@ -239,8 +239,9 @@ pub async fn list_orders(
     if let Some(after) = query.after {
         condition = condition.add(cursor_condition(sort, after));
     }
-    // A few partners (a distributor and its resellers): one index walk per partner, merged
-    // here, instead of sorting every order of all of them in the database.
+    // A few partners (a distributor and its resellers): one index walk per partner for just the
+    // sort keys, merged here, then the page's rows by id; instead of sorting every order of all
+    // of them in the database, or reading a page of whole rows per partner.
     let mut rows = match &partners {
         Partners::Only(ids) if (2..=MERGED_PARTNERS).contains(&ids.len()) => {
             let mut merged = Vec::new();
@@ -248,21 +249,24 @@ pub async fn list_orders(
                 let own = condition
                     .clone()
                     .add(sales_order::Column::PartnerId.eq(*id));
-                merged.extend(sorted_page(db, own, sort, limit + 1).await?);
+                merged.extend(sorted_keys(db, own, sort, limit + 1).await?);
             }
-            merged.sort_by(|a, b| {
-                let ordering = Cursor::of(a, sort)
-                    .value
-                    .cmp(&Cursor::of(b, sort).value)
-                    .then(a.id.cmp(&b.id));
+            let in_order = |a: &Cursor, b: &Cursor| {
+                let ordering = a.value.cmp(&b.value).then(a.id.cmp(&b.id));
                 if sort.descending() {
                     ordering.reverse()
                 } else {
                     ordering
                 }
-            });
+            };
+            merged.sort_by(in_order);
             merged.truncate(usize::try_from(limit + 1).unwrap_or(usize::MAX));
-            merged
+            let mut page = sales_order::Entity::find()
+                .filter(sales_order::Column::Id.is_in(merged.iter().map(|key| key.id)))
+                .all(db)
+                .await?;
+            page.sort_by(|a, b| in_order(&Cursor::of(a, sort), &Cursor::of(b, sort)));
+            page
         }
         _ => {
             sorted_page(
@@ -294,15 +298,7 @@ async fn sorted_page(
     sort: Sort,
     limit: u64,
 ) -> Result<Vec<Order>, DbErr> {
-    let order = if sort.descending() {
-        sea_orm::Order::Desc
-    } else {
-        sea_orm::Order::Asc
-    };
-    let sort_column = match sort {
-        Sort::Newest | Sort::Oldest => sales_order::Column::OrderedAt,
-        Sort::LargestTotal | Sort::SmallestTotal => sales_order::Column::TotalMinor,
-    };
+    let (sort_column, order) = ordering(sort);
     sales_order::Entity::find()
         .filter(condition)
         .order_by(sort_column, order.clone())
@@ -310,6 +306,57 @@ async fn sorted_page(
         .limit(limit)
         .all(db)
         .await
+}
+
+/// The sort keys of the first `limit` orders matching `condition`, as [`sorted_page`] orders them.
+async fn sorted_keys(
+    db: &Db,
+    condition: Condition,
+    sort: Sort,
+    limit: u64,
+) -> Result<Vec<Cursor>, DbErr> {
+    let (sort_column, order) = ordering(sort);
+    let query = sales_order::Entity::find()
+        .select_only()
+        .column(sort_column)
+        .column(sales_order::Column::Id)
+        .filter(condition)
+        .order_by(sort_column, order.clone())
+        .order_by(sales_order::Column::Id, order)
+        .limit(limit);
+    Ok(match sort {
+        Sort::Newest | Sort::Oldest => query
+            .into_tuple::<(OffsetDateTime, Uuid)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(at, id)| Cursor {
+                value: micros(at),
+                id,
+            })
+            .collect(),
+        Sort::LargestTotal | Sort::SmallestTotal => query
+            .into_tuple::<(i64, Uuid)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|(value, id)| Cursor { value, id })
+            .collect(),
+    })
+}
+
+/// The column a sort orders by, and its direction (ties go by id the same way).
+fn ordering(sort: Sort) -> (sales_order::Column, sea_orm::Order) {
+    let order = if sort.descending() {
+        sea_orm::Order::Desc
+    } else {
+        sea_orm::Order::Asc
+    };
+    let column = match sort {
+        Sort::Newest | Sort::Oldest => sales_order::Column::OrderedAt,
+        Sort::LargestTotal | Sort::SmallestTotal => sales_order::Column::TotalMinor,
+    };
+    (column, order)
 }
 
 /// One order the caller may read, or 404.
