@@ -74,6 +74,9 @@ impl Portal {
     pub async fn open(config: Config) -> anyhow::Result<Portal> {
         let db = db::connect(&config.database).await?;
         db::migrate(&db).await?;
+        if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            db::refresh_planner_statistics(&db).await?;
+        }
         let instance = instance::find_or_create(&db).await?;
         notify::jobs::schedule_digest(&db, platform::time::now()).await?;
         let mailer = Mailer::new(config.smtp.as_ref())?;

@@ -411,6 +411,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
         .collect();
     let tickets = crate::support::seed::grow(db, &requesters, at).await?;
     let assets = grow_library(db, files, at).await?;
+    crate::platform::db::refresh_planner_statistics(db).await?;
     Ok(Grown {
         partners: PARTNERS,
         users: PARTNERS * USERS_PER_PARTNER,

@@ -68,6 +68,21 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
         .context("database migration failed")
 }
 
+/// Gives the query planner fresh statistics about the tables' contents. Without them SQLite
+/// guesses, and walked a distributor's every order through the wrong index to find a status
+/// (1 ms instead of 0.25 per partner at the large program). On SQLite this is `PRAGMA optimize`,
+/// which analyses only tables whose statistics are missing or stale, on a bounded sample:
+/// cheap enough to run whenever the portal opens. PostgreSQL's autovacuum keeps its own; after
+/// a bulk load, `ANALYZE` there saves waiting for it.
+pub async fn refresh_planner_statistics(db: &Db) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::ConnectionTrait;
+    let sql = match db.get_database_backend() {
+        DbBackend::Sqlite => "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;",
+        _ => "ANALYZE",
+    };
+    db.execute_unprepared(sql).await.map(|_| ())
+}
+
 /// Number of embedded migrations not yet applied.
 pub async fn pending_migrations(db: &Db) -> anyhow::Result<usize> {
     Ok(Migrator::get_pending_migrations_read_only(db).await?.len())
