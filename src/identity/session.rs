@@ -172,10 +172,109 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     }
 }
 
+/// A session with what every page needs beside it, read in one query instead of five: its user
+/// and organisation (`None` when gone), whether the role's policy asks for a second factor, and
+/// the user's unread notifications.
+struct SessionRow {
+    session: session::Model,
+    account: Option<user::Model>,
+    organization: Option<organization::Model>,
+    policy_requires_second_factor: bool,
+    unread_notifications: u64,
+}
+
+async fn session_row(db: &Db, id: &str) -> Result<Option<SessionRow>, DbErr> {
+    use sea_orm::sea_query::{
+        Alias, Expr, ExprTrait, IntoColumnRef, JoinType, Query, SelectStatement, SubQueryStatement,
+    };
+    use sea_orm::{FromQueryResult, IdenStatic, Iterable};
+
+    fn every_column<E: EntityTrait + Default>(select: &mut SelectStatement, prefix: &str) {
+        for column in E::Column::iter() {
+            select.expr_as(
+                Expr::col((E::default(), column)),
+                Alias::new(format!("{prefix}{}", column.as_str())),
+            );
+        }
+    }
+    let mut select = Query::select();
+    select.from(session::Entity);
+    every_column::<session::Entity>(&mut select, "s_");
+    every_column::<user::Entity>(&mut select, "u_");
+    every_column::<organization::Entity>(&mut select, "o_");
+    select
+        .expr_as(
+            Expr::col((
+                super::entity::role_policy::Entity,
+                super::entity::role_policy::Column::SecondFactorRequired,
+            )),
+            Alias::new("policy"),
+        )
+        .expr_as(
+            Expr::SubQuery(
+                None,
+                Box::new(SubQueryStatement::SelectStatement(
+                    crate::notify::store::unread_count_of(
+                        (session::Entity, session::Column::UserId).into_column_ref(),
+                    ),
+                )),
+            ),
+            Alias::new("unread"),
+        )
+        .join(
+            JoinType::LeftJoin,
+            user::Entity,
+            Expr::col((user::Entity, user::Column::Id))
+                .equals((session::Entity, session::Column::UserId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            organization::Entity,
+            Expr::col((organization::Entity, organization::Column::Id))
+                .equals((user::Entity, user::Column::OrganizationId)),
+        )
+        .join(
+            JoinType::LeftJoin,
+            super::entity::role_policy::Entity,
+            Expr::col((
+                super::entity::role_policy::Entity,
+                super::entity::role_policy::Column::Role,
+            ))
+            .equals((user::Entity, user::Column::Role)),
+        )
+        .and_where(Expr::col((session::Entity, session::Column::Id)).eq(id));
+    let Some(row) = db.query_one(&select).await? else {
+        return Ok(None);
+    };
+    let present = |key: &str| row.try_get::<Option<Uuid>>("", key).map(|id| id.is_some());
+    Ok(Some(SessionRow {
+        session: session::Model::from_query_result(&row, "s_")?,
+        account: if present("u_id")? {
+            Some(user::Model::from_query_result(&row, "u_")?)
+        } else {
+            None
+        },
+        organization: if present("o_id")? {
+            Some(organization::Model::from_query_result(&row, "o_")?)
+        } else {
+            None
+        },
+        policy_requires_second_factor: row.try_get::<Option<bool>>("", "policy")?.unwrap_or(false),
+        unread_notifications: u64::try_from(row.try_get::<i64>("", "unread")?).unwrap_or(0),
+    }))
+}
+
 /// What a session cookie stands for now.
 async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
     let id = token_digest(token);
-    let Some(found) = session::Entity::find_by_id(id.clone()).one(db).await? else {
+    let Some(SessionRow {
+        session: found,
+        account,
+        organization,
+        policy_requires_second_factor,
+        unread_notifications,
+    }) = session_row(db, &id).await?
+    else {
         return Ok(Resolved::Nobody);
     };
     let now = time::now();
@@ -188,7 +287,7 @@ async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
         end(db, &id).await?;
         return Ok(Resolved::Nobody);
     }
-    let Some(account) = user::Entity::find_by_id(found.user_id).one(db).await? else {
+    let Some(account) = account else {
         return Ok(Resolved::Nobody);
     };
     let Some(role) = Role::parse(&account.role).filter(|_| account.status == "active") else {
@@ -201,17 +300,15 @@ async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
             user_id: account.id,
         }));
     }
-    let Some(organization) = organization::Entity::find_by_id(account.organization_id)
-        .one(db)
-        .await?
-    else {
+    let Some(organization) = organization else {
         return Ok(Resolved::Nobody);
     };
     if now - found.last_seen_at >= TOUCH_INTERVAL {
         touch(db, &id, now).await?;
     }
-    let must_set_up_second_factor =
-        account.totp_secret.is_none() && super::policy::second_factor_required(db, role).await?;
+    // As `policy::second_factor_required`, from the row already read.
+    let must_set_up_second_factor = account.totp_secret.is_none()
+        && (role.requires_second_factor() || policy_requires_second_factor);
     let may_view_as = role.reach(Permission::UsersViewAs).is_some() && !must_set_up_second_factor;
     if let Some(viewed_id) = found.view_as_user_id.filter(|_| may_view_as)
         && let Some(resolved) = view_as(db, viewed_id, &account).await?
@@ -220,7 +317,7 @@ async fn resolve(db: &Db, token: &str) -> Result<Resolved, DbErr> {
     }
     let scope = build_scope(db, &account, &organization, role).await?;
     let viewer = Viewer {
-        unread_notifications: crate::notify::store::unread_count(db, account.id).await?,
+        unread_notifications,
         display_name: account.display_name,
         organization_name: organization.name,
         role,

@@ -129,6 +129,19 @@ pub async fn publish(conn: &impl ConnectionTrait, event: Event) -> Result<(), Db
     Ok(())
 }
 
+/// [`unread_count`] as a subquery, for the user in `user_id` (a column of the outer query).
+pub fn unread_count_of(
+    user_id: sea_orm::sea_query::ColumnRef,
+) -> sea_orm::sea_query::SelectStatement {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    Query::select()
+        .expr(Expr::col((notification::Entity, notification::Column::Id)).count())
+        .from(notification::Entity)
+        .and_where(Expr::col((notification::Entity, notification::Column::UserId)).equals(user_id))
+        .and_where(Expr::col((notification::Entity, notification::Column::ReadAt)).is_null())
+        .to_owned()
+}
+
 pub async fn unread_count(db: &Db, user_id: Uuid) -> Result<u64, DbErr> {
     notification::Entity::find()
         .filter(notification::Column::UserId.eq(user_id))
