@@ -244,19 +244,18 @@ pub fn facet_counts(
         .iter()
         .filter(|a| query.admits_apart_from_facets(a, news, now))
     {
+        // Failing no chosen facet, it counts for all; failing one, for that one only.
         let mut failing = query.failing_facets(asset);
-        let counted: Vec<usize> = match (failing.next(), failing.next()) {
-            (None, _) => (0..Facet::ALL.len()).collect(),
-            (Some(only), None) => Facet::ALL
-                .iter()
-                .position(|f| *f == only)
-                .into_iter()
-                .collect(),
+        let only = match (failing.next(), failing.next()) {
+            (None, _) => None,
+            (Some(facet), None) => Some(facet),
             (Some(_), Some(_)) => continue,
         };
-        for index in counted {
-            for value in Facet::ALL[index].values(asset) {
-                *counts[index].entry(value).or_default() += 1;
+        for (index, facet) in Facet::ALL.into_iter().enumerate() {
+            if only.is_none_or(|only| only == facet) {
+                for value in facet.values(asset) {
+                    *counts[index].entry(value).or_default() += 1;
+                }
             }
         }
     }

@@ -181,8 +181,11 @@ pub async fn update_details(
         })
         .exec(conn)
         .await?;
-    revision::bump(conn, LIBRARY).await?;
-    Ok(moved.rows_affected == 1)
+    let changed = moved.rows_affected == 1;
+    if changed {
+        revision::bump(conn, LIBRARY).await?;
+    }
+    Ok(changed)
 }
 
 /// Retires a live asset (`at`) or brings a retired one back (`None`). False when it already
@@ -205,8 +208,11 @@ pub async fn set_retired(
         })
         .exec(conn)
         .await?;
-    revision::bump(conn, LIBRARY).await?;
-    Ok(moved.rows_affected == 1)
+    let changed = moved.rows_affected == 1;
+    if changed {
+        revision::bump(conn, LIBRARY).await?;
+    }
+    Ok(changed)
 }
 
 /// A download, for marketing's reports (the audit log keeps it too).

@@ -116,7 +116,7 @@ pub async fn submit(
         .as_ref()
         .filter(|found| found.status == "active")
         .and_then(|found| found.password_hash.as_deref());
-    let verified = password::check(&form.password, stored_hash).await && stored_hash.is_some();
+    let verified = password::check(&form.password, stored_hash).await;
     let Some(account) = account.filter(|_| verified) else {
         let failed = Entry {
             actor: Actor {

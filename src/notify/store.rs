@@ -129,6 +129,14 @@ pub async fn publish(conn: &impl ConnectionTrait, event: Event) -> Result<(), Db
     Ok(())
 }
 
+/// A user's unread notifications; `user_id` is a value or a column of an outer query.
+fn unread_for(user_id: sea_orm::sea_query::Expr) -> sea_orm::Condition {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    sea_orm::Condition::all()
+        .add(Expr::col((notification::Entity, notification::Column::UserId)).eq(user_id))
+        .add(Expr::col((notification::Entity, notification::Column::ReadAt)).is_null())
+}
+
 /// [`unread_count`] as a subquery, for the user in `user_id` (a column of the outer query).
 pub fn unread_count_of(
     user_id: sea_orm::sea_query::ColumnRef,
@@ -137,15 +145,13 @@ pub fn unread_count_of(
     Query::select()
         .expr(Expr::col((notification::Entity, notification::Column::Id)).count())
         .from(notification::Entity)
-        .and_where(Expr::col((notification::Entity, notification::Column::UserId)).equals(user_id))
-        .and_where(Expr::col((notification::Entity, notification::Column::ReadAt)).is_null())
+        .cond_where(unread_for(Expr::col(user_id)))
         .to_owned()
 }
 
 pub async fn unread_count(db: &Db, user_id: Uuid) -> Result<u64, DbErr> {
     notification::Entity::find()
-        .filter(notification::Column::UserId.eq(user_id))
-        .filter(notification::Column::ReadAt.is_null())
+        .filter(unread_for(sea_orm::sea_query::Expr::val(user_id)))
         .count(db)
         .await
 }
