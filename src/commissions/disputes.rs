@@ -187,21 +187,44 @@ pub async fn open(
         }
     };
     let who = actor(&scope, &context);
-    let txn = crate::platform::db::begin_write(&state.db).await?;
-    super::accrual::lock_plan(&txn, line.plan_id).await?;
-    if store::dispute_of(&txn, &line)
+    if raise(&state, &scope, &who, &client, &line, &body)
         .await?
-        .is_some_and(|d| d.status == "open")
+        .is_none()
     {
         return Ok(back_to(&line, "This line is already disputed."));
     }
-    let dispute = store::open_dispute(&txn, &line, &who, now()).await?;
-    let finance = finance_people(&txn, &line).await?;
+    Ok(back_to(
+        &line,
+        "Your dispute is with finance, who answer here; you are told when they do.",
+    ))
+}
+
+/// Opens a dispute of the line with the partner's first message, tells vendor finance, and
+/// audits it, in one transaction; `None` (nothing written) when the line is already disputed.
+/// The caller has checked that the partner may dispute the line.
+pub(super) async fn raise(
+    state: &AppState,
+    scope: &Scope,
+    who: &Actor,
+    client: &SocketAddr,
+    line: &CommissionLine,
+    body: &str,
+) -> AppResult<Option<store::Dispute>> {
+    let txn = crate::platform::db::begin_write(&state.db).await?;
+    super::accrual::lock_plan(&txn, line.plan_id).await?;
+    if store::dispute_of(&txn, line)
+        .await?
+        .is_some_and(|d| d.status == "open")
+    {
+        return Ok(None);
+    }
+    let dispute = store::open_dispute(&txn, line, who, now()).await?;
+    let finance = finance_people(&txn, line).await?;
     post_message(
         &txn,
-        &line,
-        &participant(&scope, &who),
-        (&body, false),
+        line,
+        &participant(scope, who),
+        (body, false),
         finance,
         format!(
             "{} disputes a commission line of {}",
@@ -212,16 +235,13 @@ pub async fn open(
     .await?;
     audit::record(
         &txn,
-        Entry::by(&scope, &client, "commission.line_disputed")
+        Entry::by(scope, client, "commission.line_disputed")
             .on("commission_line", line.id)
             .with(json!({ "dispute": dispute.id, "amount_minor": line.amount_minor })),
     )
     .await?;
     txn.commit().await?;
-    Ok(back_to(
-        &line,
-        "Your dispute is with finance, who answer here; you are told when they do.",
-    ))
+    Ok(Some(dispute))
 }
 
 /// `POST /commissions/lines/{id}/messages`: a reply in the line's discussion (or, for vendor

@@ -9,6 +9,7 @@
 //! and lines, anything else answers 404.
 
 pub mod accrual;
+pub mod api;
 mod disputes;
 mod downloads;
 pub mod entity;

@@ -131,12 +131,11 @@ pub struct StatementFilter {
 
 pub const STATEMENT_LIST_LIMIT: u64 = 500;
 
-/// Statements in scope, latest period first.
-pub async fn list_statements(
-    db: &Db,
+/// Statements in scope that pass the filter.
+fn filtered_statements(
     scope: &Scope,
     filter: &StatementFilter,
-) -> Result<Vec<Settlement>, AppError> {
+) -> Result<sea_orm::Select<statement::Entity>, AppError> {
     let partners = scope.partners(Permission::CommissionsRead)?;
     let mut query =
         statement::Entity::find().filter(partners.condition(statement::Column::PartnerId));
@@ -149,10 +148,49 @@ pub async fn list_statements(
     if let Some(plan) = filter.plan_id {
         query = query.filter(statement::Column::PlanId.eq(plan));
     }
-    Ok(query
+    Ok(query)
+}
+
+/// Statements in scope, latest period first.
+pub async fn list_statements(
+    db: &Db,
+    scope: &Scope,
+    filter: &StatementFilter,
+) -> Result<Vec<Settlement>, AppError> {
+    Ok(filtered_statements(scope, filter)?
         .order_by_desc(statement::Column::PeriodStart)
         .order_by_asc(statement::Column::Number)
         .limit(STATEMENT_LIST_LIMIT)
+        .all(db)
+        .await?)
+}
+
+/// A page of statements in scope for the API, newest first: those created before `before`
+/// (a moment and an id), at most `limit`.
+pub async fn statements_page(
+    db: &Db,
+    scope: &Scope,
+    filter: &StatementFilter,
+    before: Option<(OffsetDateTime, Uuid)>,
+    limit: u64,
+) -> Result<Vec<Settlement>, AppError> {
+    use sea_orm::Condition;
+    let mut query = filtered_statements(scope, filter)?;
+    if let Some((at, id)) = before {
+        query = query.filter(
+            Condition::any()
+                .add(statement::Column::CreatedAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(statement::Column::CreatedAt.eq(at))
+                        .add(statement::Column::Id.lt(id)),
+                ),
+        );
+    }
+    Ok(query
+        .order_by_desc(statement::Column::CreatedAt)
+        .order_by_desc(statement::Column::Id)
+        .limit(limit)
         .all(db)
         .await?)
 }

@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::platform::api::{self, FieldError, ProblemDocument};
-use crate::{AppState, assets, identity, notify, orders, orgs, support};
+use crate::{AppState, assets, commissions, identity, notify, orders, orgs, support};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -41,6 +41,7 @@ use crate::{AppState, assets, identity, notify, orders, orgs, support};
         (name = "identity", description = "The token's maker and their organisation's users"),
         (name = "organisations", description = "Partner organisations"),
         (name = "orders", description = "Orders, their lines, history, documents and discussion"),
+        (name = "commissions", description = "Commission statements, their lines with explanations, disputes, and earnings"),
         (name = "assets", description = "The asset library: current sales and marketing assets and their files"),
         (name = "notifications", description = "The inbox of the token's maker"),
         (name = "support", description = "Support tickets and their conversation"),
@@ -79,11 +80,19 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(identity::api::users))
         .routes(routes!(orgs::api::list))
         .routes(routes!(orgs::api::one))
-        .routes(routes!(orders::api::list))
+        .routes(routes!(orders::api::list, orders::api::create))
+        .routes(routes!(orders::api::submit))
+        .routes(routes!(orders::api::withdraw))
         .routes(routes!(orders::api::one))
         .routes(routes!(orders::api::documents))
         .routes(routes!(orders::api::document_content))
         .routes(routes!(orders::api::messages, orders::api::post_message))
+        .routes(routes!(commissions::api::statements))
+        .routes(routes!(commissions::api::statement))
+        .routes(routes!(commissions::api::line))
+        .routes(routes!(commissions::api::messages))
+        .routes(routes!(commissions::api::dispute))
+        .routes(routes!(commissions::api::earnings))
         .routes(routes!(assets::api::list))
         .routes(routes!(assets::api::one))
         .routes(routes!(assets::api::content))

@@ -39,6 +39,10 @@ const KEPT_ANSWER: usize = 500;
 
 /// Every event a subscription can ask for.
 pub const EVENT_TYPES: &[(&str, &str)] = &[
+    (
+        "order.created",
+        "A partner creates an order in the portal or through the API (a draft or submitted)",
+    ),
     ("order.status_changed", "An order moves to another status"),
     (
         "order.blocked",

@@ -5,21 +5,23 @@ use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::discussion::{self, OrderMessage};
 use super::documents;
-use super::model::OrderStatus;
-use super::store::{self, Cursor, Order, OrderQuery, Sort};
+use super::manage;
+use super::model::{LineInput, OrderInput, OrderStatus, format_percent};
+use super::store::{self, Cursor, Order, OrderQuery, Sort, status_of};
 use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
     ApiJson, ApiQuery, ApiResult, FieldError, NewThreadMessage, PageQuery, Problem,
     ProblemDocument, ThreadMessage, moment, path_id, posted_message, thread_messages,
 };
-use crate::platform::scope::{Permission, Scope};
+use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::threads;
 use crate::platform::time::parse_day;
 use crate::platform::web::PageContext;
@@ -252,9 +254,13 @@ pub async fn one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ApiOrderDetail>> {
     let order = readable(&state, &scope, &id).await?;
+    Ok(Json(detail(&state, order).await?))
+}
+
+async fn detail(state: &AppState, order: Order) -> ApiResult<ApiOrderDetail> {
     let lines = store::lines(&state.db, &order).await?;
     let history = store::timeline(&state.db, &order).await?;
-    Ok(Json(ApiOrderDetail {
+    Ok(ApiOrderDetail {
         lines: lines
             .into_iter()
             .map(|l| ApiOrderLine {
@@ -279,7 +285,262 @@ pub async fn one(
             })
             .collect(),
         order: order.into(),
-    }))
+    })
+}
+
+/// A new order, as a partner's system sends it. Prices come from the partner's price list.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewApiOrder {
+    /// Whose order. A partner's token orders for its own organisation and may leave it out;
+    /// vendor staff must name the partner.
+    pub partner_id: Option<Uuid>,
+    pub customer_name: String,
+    /// The partner's own reference (their purchase order number), at most 60 characters.
+    pub partner_reference: Option<String>,
+    pub ship_to: Option<String>,
+    /// ISO 4217; the partner needs a price list in it.
+    pub currency: String,
+    /// `true` places the order at once; `false` (the default) saves a draft.
+    #[serde(default)]
+    pub submit: bool,
+    pub lines: Vec<NewApiOrderLine>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct NewApiOrderLine {
+    pub sku: String,
+    pub quantity: i32,
+    /// Line discount in basis points (1250 = 12.50 %), within the price list's limit; 0 when absent.
+    #[serde(default)]
+    pub discount_bp: i32,
+}
+
+impl NewApiOrder {
+    /// The order as the page's form would have it; `Err` for what only the API can get wrong.
+    fn input(&self) -> ApiResult<OrderInput> {
+        let mut errors = Vec::new();
+        let lines = self
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, line)| {
+                if !(0..=10_000).contains(&line.discount_bp) {
+                    errors.push(FieldError::new(
+                        &format!("lines[{i}].discount_bp"),
+                        "out_of_range",
+                        "must be between 0 and 10000 basis points",
+                    ));
+                }
+                LineInput {
+                    sku: line.sku.clone(),
+                    quantity: line.quantity.to_string(),
+                    discount: format_percent(line.discount_bp),
+                }
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Problem::invalid(errors));
+        }
+        Ok(OrderInput {
+            customer_name: self.customer_name.clone(),
+            partner_reference: self.partner_reference.clone().unwrap_or_default(),
+            currency: self.currency.clone(),
+            ship_to: self.ship_to.clone().unwrap_or_default(),
+            lines,
+        })
+    }
+}
+
+/// The form's field ids (`sku-3`) as the request names them (`lines[2].sku`).
+fn api_field(form_field: &str) -> String {
+    let Some((name, row)) = form_field.rsplit_once('-') else {
+        return form_field.to_owned();
+    };
+    let (Some(name), Ok(row)) = (
+        match name {
+            "sku" => Some("sku"),
+            "quantity" => Some("quantity"),
+            "discount" => Some("discount_bp"),
+            _ => None,
+        },
+        row.parse::<usize>(),
+    ) else {
+        return form_field.to_owned();
+    };
+    format!("lines[{}].{name}", row.saturating_sub(1))
+}
+
+/// Creates an order for the partner, as a draft or submitted at once, checked by the same rules
+/// as the order form. Send an `Idempotency-Key` to make retries safe.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders",
+    tag = "orders",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request run once")),
+    request_body = NewApiOrder,
+    responses(
+        (status = 201, description = "The order as stored", body = ApiOrderDetail),
+        (status = 403, description = "The token lacks orders.write", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The order breaks a rule; each fault against its field", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    ApiJson(new): ApiJson<NewApiOrder>,
+) -> ApiResult<Response> {
+    let writable = scope.partners(Permission::OrdersWrite)?;
+    let input = new.input()?;
+    let partner_id = match (new.partner_id, scope.side()) {
+        (Some(id), _) => id,
+        (None, Side::Partner) => scope.organization_id,
+        (None, Side::Vendor) => {
+            return Err(Problem::field(
+                "partner_id",
+                "required",
+                "name the partner the order is for",
+            ));
+        }
+    };
+    if !writable.contains(partner_id) {
+        return Err(Problem::field(
+            "partner_id",
+            "not_writable",
+            "this token may not order for that partner",
+        ));
+    }
+    let author = context.author(&scope);
+    let placed = manage::place(
+        &state, &scope, &author, &client, partner_id, &input, new.submit,
+    )
+    .await?;
+    let order = placed.map_err(|errors| {
+        Problem::invalid(
+            errors
+                .into_iter()
+                .map(|e| FieldError::new(&api_field(&e.field), "invalid", e.message))
+                .collect(),
+        )
+    })?;
+    Ok((StatusCode::CREATED, Json(detail(&state, order).await?)).into_response())
+}
+
+/// Submits a draft to the vendor.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/submit",
+    tag = "orders",
+    params(
+        ("id" = Uuid, Path, description = "The order's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request run once"),
+    ),
+    responses(
+        (status = 200, description = "The order, submitted", body = ApiOrderDetail),
+        (status = 403, description = "The token may not change this order", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such order in the token's scope", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The order is not a draft, or its partner may not order", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+pub async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ApiOrderDetail>> {
+    let order = manage::order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
+    if let Some(refusal) = manage::submit_refusal(&state, &scope, &order).await? {
+        return Err(Problem::new("conflict", refusal));
+    }
+    let to = (OrderStatus::Submitted, None);
+    moved(
+        &state,
+        &scope,
+        &context,
+        &client,
+        order,
+        to,
+        "order.submitted",
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct Withdrawal {
+    /// Required: why the order is withdrawn; operations read it in the timeline.
+    pub reason: String,
+}
+
+/// Withdraws an order the vendor has not confirmed yet.
+#[utoipa::path(
+    post,
+    path = "/api/v1/orders/{id}/withdraw",
+    tag = "orders",
+    params(
+        ("id" = Uuid, Path, description = "The order's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried request run once"),
+    ),
+    request_body = Withdrawal,
+    responses(
+        (status = 200, description = "The order, withdrawn", body = ApiOrderDetail),
+        (status = 403, description = "The token may not change this order", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such order in the token's scope", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The vendor has confirmed the order", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Path(id): Path<String>,
+    ApiJson(withdrawal): ApiJson<Withdrawal>,
+) -> ApiResult<Json<ApiOrderDetail>> {
+    let order = manage::order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
+    if !status_of(&order).partner_may_cancel() {
+        return Err(Problem::new(
+            "conflict",
+            "The vendor has confirmed this order, so it can no longer be withdrawn.",
+        ));
+    }
+    let reason = manage::withdrawal(&order, &withdrawal.reason)
+        .map_err(|message| Problem::field("reason", "required", message))?;
+    let to = (OrderStatus::Cancelled, Some(reason));
+    moved(
+        &state,
+        &scope,
+        &context,
+        &client,
+        order,
+        to,
+        "order.cancelled",
+    )
+    .await
+}
+
+/// Records a status change and answers with the order as it now is.
+async fn moved(
+    state: &AppState,
+    scope: &Scope,
+    context: &PageContext,
+    client: &SocketAddr,
+    order: Order,
+    to: (OrderStatus, Option<String>),
+    action: &'static str,
+) -> ApiResult<Json<ApiOrderDetail>> {
+    let author = context.author(scope);
+    if !manage::record_move(state, scope, &author, client, &order, to, action).await? {
+        return Err(Problem::new(
+            "conflict",
+            "Someone changed this order meanwhile; read it again and retry.",
+        ));
+    }
+    let order = store::find_order(&state.db, scope, order.id).await?;
+    Ok(Json(detail(state, order).await?))
 }
 
 /// The order's documents: invoices, delivery notes, confirmations.

@@ -238,49 +238,14 @@ pub async fn create(
         )
         .await;
     };
-    let partner = orgs::find_partner(&state.db, &scope, partner_id).await?;
-    let terms = store::terms_for(&state.db, &partner, input.currency.trim()).await?;
-    let valid = match model::validate(&input, &terms) {
-        Ok(valid) => valid,
+    let author = author(&scope, &context);
+    let order = match place(&state, &scope, &author, &client, partner_id, &input, submit).await? {
+        Ok(order) => order,
         Err(errors) => {
             let target = (FormTarget::New, Some(partner_id));
             return form_page(&state, &context, &scope, input, target, errors).await;
         }
     };
-    let status = if submit {
-        OrderStatus::Submitted
-    } else {
-        OrderStatus::Draft
-    };
-    let author = author(&scope, &context);
-    let txn = crate::platform::db::begin_write(&state.db).await?;
-    let order = store::create_order(
-        &txn,
-        NewOrder {
-            partner_id,
-            order: &valid,
-            status,
-            source: "portal",
-            source_reference: None,
-            ordered_at: now(),
-            deal_type: "resale",
-        },
-        &author,
-    )
-    .await?;
-    threads::follow(&txn, &subject(&order), scope.user_id, scope.side()).await?;
-    audit::record(
-        &txn,
-        audit_entry(
-            &scope,
-            &client,
-            &order,
-            if submit { "order.submitted" } else { "order.created" },
-            json!({ "customer": order.customer_name, "total": money(order.total_minor, &order.currency), "lines": valid.lines.len() }),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
     let message = if submit {
         format!(
             "Order {} submitted. Operations usually confirm within 1 business day.",
@@ -293,6 +258,69 @@ pub async fn create(
         )
     };
     Ok(back_to(&order, &message))
+}
+
+/// A new order from a partner's hands (a page or the API): checked against the partner's terms,
+/// then written with its timeline, follower, audit row and webhook event in one transaction.
+/// `Err` holds what the checks refused, each against its field; nothing is written then.
+pub(super) async fn place(
+    state: &AppState,
+    scope: &Scope,
+    author: &Author,
+    client: &SocketAddr,
+    partner_id: Uuid,
+    input: &OrderInput,
+    submit: bool,
+) -> AppResult<Result<Order, Vec<FieldError>>> {
+    let partner =
+        orgs::find_partner_within(&state.db, scope, Permission::OrdersWrite, partner_id).await?;
+    let terms = store::terms_for(&state.db, &partner, input.currency.trim()).await?;
+    let valid = match model::validate(input, &terms) {
+        Ok(valid) => valid,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let status = if submit {
+        OrderStatus::Submitted
+    } else {
+        OrderStatus::Draft
+    };
+    let txn = crate::platform::db::begin_write(&state.db).await?;
+    let order = store::create_order(
+        &txn,
+        NewOrder {
+            partner_id,
+            order: &valid,
+            status,
+            source: "portal",
+            source_reference: None,
+            ordered_at: now(),
+            deal_type: "resale",
+        },
+        author,
+    )
+    .await?;
+    threads::follow(&txn, &subject(&order), scope.user_id, scope.side()).await?;
+    tell_subscribers(
+        &txn,
+        &order,
+        "order.created",
+        false,
+        json!({ "status": order.status, "lines": valid.lines.len() }),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        audit_entry(
+            scope,
+            client,
+            &order,
+            if submit { "order.submitted" } else { "order.created" },
+            json!({ "customer": order.customer_name, "total": money(order.total_minor, &order.currency), "lines": valid.lines.len() }),
+        ),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Ok(order))
 }
 
 /// The draft as the form shows it.
@@ -413,7 +441,7 @@ pub async fn edit_submit(
 
 /// The order behind an action: permission first (403 whatever the order), then the order
 /// through the scope (404 outside it).
-async fn order_for(
+pub(super) async fn order_for(
     state: &AppState,
     scope: &Scope,
     id: &str,
@@ -445,18 +473,29 @@ async fn move_order(
     action: &'static str,
     message: String,
 ) -> AppResult<Response> {
-    let txn = crate::platform::db::begin_write(&state.db).await?;
-    let moved = store::change_status(
-        &txn,
+    let author = author(scope, context);
+    let moved = record_move(state, scope, &author, client, order, (to, reason), action).await?;
+    Ok(back_to(
         order,
-        to,
-        reason.clone(),
-        &author(scope, context),
-        now(),
-    )
-    .await?;
+        if moved { &message } else { CHANGED_MEANWHILE },
+    ))
+}
+
+/// Writes a status change with its follower, notifications, webhook event and audit row in one
+/// transaction; false (and nothing written) when the order is no longer as `order` read it.
+pub(super) async fn record_move(
+    state: &AppState,
+    scope: &Scope,
+    author: &Author,
+    client: &SocketAddr,
+    order: &Order,
+    (to, reason): (OrderStatus, Option<String>),
+    action: &'static str,
+) -> AppResult<bool> {
+    let txn = crate::platform::db::begin_write(&state.db).await?;
+    let moved = store::change_status(&txn, order, to, reason.clone(), author, now()).await?;
     if !moved {
-        return Ok(back_to(order, CHANGED_MEANWHILE));
+        return Ok(false);
     }
     threads::follow(&txn, &subject(order), scope.user_id, scope.side()).await?;
     let title = match action {
@@ -469,8 +508,8 @@ async fn move_order(
         ),
     };
     let body = match &reason {
-        Some(reason) => format!("{}: {reason}", author(scope, context).label),
-        None => format!("Changed by {}.", author(scope, context).label),
+        Some(reason) => format!("{}: {reason}", author.label),
+        None => format!("Changed by {}.", author.label),
     };
     tell_followers(&txn, order, scope.user_id, "order.status", title, body).await?;
     tell_subscribers(
@@ -493,7 +532,40 @@ async fn move_order(
     )
     .await?;
     txn.commit().await?;
-    Ok(back_to(order, &message))
+    Ok(true)
+}
+
+/// What stops the partner from submitting `order` now, in words.
+pub(super) async fn submit_refusal(
+    state: &AppState,
+    scope: &Scope,
+    order: &Order,
+) -> AppResult<Option<String>> {
+    if status_of(order) != OrderStatus::Draft {
+        return Ok(Some(
+            "Only a draft can be submitted; this order already was.".to_owned(),
+        ));
+    }
+    let partner =
+        orgs::find_partner_within(&state.db, scope, Permission::OrdersWrite, order.partner_id)
+            .await?;
+    Ok((partner.status != "active").then(|| {
+        format!(
+            "{} is {} in the program, so it cannot order. Your partner manager can tell you what is needed.",
+            partner.name, partner.status
+        )
+    }))
+}
+
+/// The reason a partner withdraws `order` with, or what stops the withdrawal, in words.
+pub(super) fn withdrawal(order: &Order, reason: &str) -> Result<String, &'static str> {
+    if !status_of(order).partner_may_cancel() {
+        return Err(
+            "The vendor has confirmed this order, so it can no longer be withdrawn here. Ask your partner manager or open a support request.",
+        );
+    }
+    required_reason(reason)
+        .ok_or("Say why the order is withdrawn: operations read it in the timeline.")
 }
 
 pub async fn submit(
@@ -504,21 +576,8 @@ pub async fn submit(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     let order = order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
-    if status_of(&order) != OrderStatus::Draft {
-        return Ok(back_to(
-            &order,
-            "Only a draft can be submitted; this order already was.",
-        ));
-    }
-    let partner = orgs::find_partner(&state.db, &scope, order.partner_id).await?;
-    if partner.status != "active" {
-        return Ok(back_to(
-            &order,
-            &format!(
-                "{} is {} in the program, so it cannot order. Your partner manager can tell you what is needed.",
-                partner.name, partner.status
-            ),
-        ));
+    if let Some(refusal) = submit_refusal(&state, &scope, &order).await? {
+        return Ok(back_to(&order, &refusal));
     }
     let message = format!(
         "Order {} submitted. Operations usually confirm within 1 business day.",
@@ -557,17 +616,9 @@ pub async fn cancel(
     Form(form): Form<ReasonForm>,
 ) -> AppResult<Response> {
     let order = order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
-    if !status_of(&order).partner_may_cancel() {
-        return Ok(back_to(
-            &order,
-            "The vendor has confirmed this order, so it can no longer be withdrawn here. Ask your partner manager or open a support request.",
-        ));
-    }
-    let Some(reason) = required_reason(&form.reason) else {
-        return Ok(back_to(
-            &order,
-            "Say why the order is withdrawn: operations read it in the timeline.",
-        ));
+    let reason = match withdrawal(&order, &form.reason) {
+        Ok(reason) => reason,
+        Err(refusal) => return Ok(back_to(&order, refusal)),
     };
     let message = format!("Order {} withdrawn.", order.number);
     move_order(

@@ -97,7 +97,18 @@ fn partner_names_query(scope: &Scope) -> Result<sea_orm::Select<organization::En
 
 /// One partner organisation, or 404 when it is missing or outside the caller's scope.
 pub async fn find_partner(db: &Db, scope: &Scope, id: Uuid) -> Result<Organization, AppError> {
-    let partners = scope.partners(Permission::PartnersRead)?;
+    find_partner_within(db, scope, Permission::PartnersRead, id).await
+}
+
+/// A partner within the reach of `permission`: a token that may order for a partner need not
+/// also hold `partners.read` to be told the partner's status.
+pub async fn find_partner_within(
+    db: &Db,
+    scope: &Scope,
+    permission: Permission,
+    id: Uuid,
+) -> Result<Organization, AppError> {
+    let partners = scope.partners(permission)?;
     if !partners.contains(id) {
         return Err(AppError::NotFound);
     }

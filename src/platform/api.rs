@@ -351,6 +351,22 @@ impl Keyset {
         format!("{}~{}", self.micros, self.id)
     }
 
+    /// Rows read with a limit of `limit + 1`, cut to the page, and the cursor of the next page
+    /// (None when the extra row was not there, so this is the last page).
+    pub fn page<T>(
+        mut rows: Vec<T>,
+        limit: u64,
+        key: impl Fn(&T) -> Keyset,
+    ) -> (Vec<T>, Option<String>) {
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        if rows.len() <= limit {
+            return (rows, None);
+        }
+        rows.truncate(limit);
+        let next_cursor = rows.last().map(|row| key(row).encode());
+        (rows, next_cursor)
+    }
+
     pub fn decode(text: &str) -> Option<Keyset> {
         let (micros, id) = text.split_once('~')?;
         Some(Keyset {

@@ -135,15 +135,8 @@ pub async fn list(
         changed_before: after.map(|k| (k.moment(), k.id)),
         ..TicketFilter::default()
     };
-    let mut tickets = store::list(&state.db, &scope, &query, limit + 1).await?;
-    let next_cursor = if tickets.len() as u64 > limit {
-        tickets.truncate(limit as usize);
-        tickets
-            .last()
-            .map(|t| Keyset::at(t.updated_at, t.id).encode())
-    } else {
-        None
-    };
+    let tickets = store::list(&state.db, &scope, &query, limit + 1).await?;
+    let (tickets, next_cursor) = Keyset::page(tickets, limit, |t| Keyset::at(t.updated_at, t.id));
     Ok(Json(TicketPage {
         items: tickets.into_iter().map(ApiTicket::from).collect(),
         next_cursor,

@@ -118,6 +118,19 @@ async fn ticket_of(app: &TestApp, partner: Uuid) -> Uuid {
         .id
 }
 
+/// A statement of the partner from the demo program, and one of its lines.
+async fn statement_and_line_of(app: &TestApp, partner: Uuid) -> (Uuid, Uuid) {
+    use portico::commissions::entity::line;
+    let line = line::Entity::find()
+        .filter(line::Column::PartnerId.eq(partner))
+        .filter(line::Column::StatementId.is_not_null())
+        .one(&app.pool)
+        .await
+        .unwrap()
+        .expect("the demo partner has settled commission lines");
+    (line.statement_id.unwrap(), line.id)
+}
+
 async fn partner_id(app: &TestApp, name: &str) -> Uuid {
     organization::Entity::find()
         .filter(organization::Column::Name.eq(name))
@@ -263,11 +276,12 @@ on_both_databases! {
         let brightline = partner_id(&app, "Brightline Distribution").await;
         let ticket = ticket_of(&app, brightline).await;
 
+        let (brightline_statement, brightline_line) = statement_and_line_of(&app, brightline).await;
         // An asset meant for distributors only: the reseller's token learns nothing of it.
         let hidden_asset = asset::Entity::find().filter(asset::Column::AudienceTypes.eq("distributor")).one(&app.pool).await.unwrap().unwrap().id;
 
         let other = app.signed_in(OTHER_PARTNER_ADMIN).await;
-        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write", "partners.read", "users.read", "tickets.read", "tickets.write", "assets.read"]).await };
+        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write", "partners.read", "users.read", "tickets.read", "tickets.write", "assets.read", "commissions.read", "commissions.dispute"]).await };
         let document: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
         let mut walked = 0;
         for (path, item) in document["paths"].as_object().unwrap() {
@@ -283,6 +297,8 @@ on_both_databases! {
                     .replace("/notifications/{id}", &format!("/notifications/{}", Uuid::now_v7()))
                     .replace("/tickets/{id}", &format!("/tickets/{ticket}"))
                     .replace("/assets/{id}", &format!("/assets/{hidden_asset}"))
+                    .replace("/statements/{id}", &format!("/statements/{brightline_statement}"))
+                    .replace("/commission-lines/{id}", &format!("/commission-lines/{brightline_line}"))
                     .replace("{source}", "erp");
                 assert!(!concrete.contains('{'), "no stand-in for a parameter of {path}");
                 let response = if method == "get" {
@@ -318,6 +334,7 @@ on_both_databases! {
         let ticket = ticket_of(&app, brightline).await;
 
         let any_asset = asset::Entity::find().one(&app.pool).await.unwrap().unwrap().id;
+        let (statement, line) = statement_and_line_of(&app, brightline).await;
 
         let response = app.get("/api/v1/openapi.json").await;
         assert_eq!(response.status(), 200, "the document needs no token");
@@ -333,6 +350,8 @@ on_both_databases! {
                     .replace("/notifications/{id}", &format!("/notifications/{notification_id}"))
                     .replace("/tickets/{id}", &format!("/tickets/{ticket}"))
                     .replace("/assets/{id}", &format!("/assets/{any_asset}"))
+                    .replace("/statements/{id}", &format!("/statements/{statement}"))
+                    .replace("/commission-lines/{id}", &format!("/commission-lines/{line}"))
                     .replace("{source}", "erp");
                 let response = match method.as_str() {
                     "get" => api.get(&concrete).await,
@@ -512,5 +531,173 @@ on_both_databases! {
         assert_eq!(part.bytes().await.unwrap().as_ref(), &bytes[..10]);
         let without = Api { app: &app, token: make_token(&app.signed_in(OTHER_PARTNER_ADMIN).await, "Orders only", &["orders.read"]).await };
         problem(without.get("/api/v1/assets").await, 403, "forbidden").await;
+    }
+}
+
+on_both_databases! {
+    async fn partners_systems_place_submit_and_withdraw_orders(app) {
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in(PARTNER_ADMIN).await;
+        let api = Api { app: &app, token: make_token(&admin, "Shop", &["orders.read", "orders.write"]).await };
+        let orders_before = portico::orders::entity::sales_order::Entity::find().count(&app.pool).await.unwrap();
+
+        // Every fault at once, each named as the request names it; nothing is saved.
+        let bad = json!({
+            "customer_name": " ", "currency": "EUR",
+            "lines": [{ "sku": "NW-SW-1000", "quantity": 0 }, { "sku": "NO-SUCH", "quantity": 1 }, { "sku": "NW-SW-1000", "quantity": 1, "discount_bp": -5 }],
+        });
+        let refused = problem(api.post("/api/v1/orders", bad, None).await, 422, "invalid").await;
+        assert_eq!(refused["errors"][0]["field"], "lines[2].discount_bp", "{refused}");
+        let bad = json!({
+            "customer_name": " ", "currency": "EUR",
+            "lines": [{ "sku": "NW-SW-1000", "quantity": 0 }, { "sku": "NO-SUCH", "quantity": 1 }],
+        });
+        let refused = problem(api.post("/api/v1/orders", bad, None).await, 422, "invalid").await;
+        let fields: Vec<&str> = refused["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["customer_name", "lines[0].quantity", "lines[1].sku"], "{refused}");
+        assert!(refused["errors"][2]["message"].as_str().unwrap().contains("no product with SKU NO-SUCH"));
+        // Another partner's id is refused without saying whether it exists.
+        let kessler = partner_id(&app, "Kessler IT Solutions").await;
+        let foreign = json!({ "partner_id": kessler, "customer_name": "X", "currency": "EUR", "lines": [{ "sku": "NW-SW-1000", "quantity": 1 }] });
+        let refused = problem(api.post("/api/v1/orders", foreign, None).await, 422, "invalid").await;
+        assert_eq!(refused["errors"][0]["field"], "partner_id");
+        assert!(!refused.to_string().contains("Kessler"));
+        assert_eq!(portico::orders::entity::sales_order::Entity::find().count(&app.pool).await.unwrap(), orders_before, "nothing was saved");
+
+        // A draft, priced from the partner's own list; a retry with the same key makes no second order.
+        let draft = json!({
+            "customer_name": "Hafen Hamburg", "partner_reference": "PO-77", "currency": "EUR",
+            "lines": [{ "sku": "nw-sw-1000", "quantity": 2, "discount_bp": 250 }],
+        });
+        let created = api.post("/api/v1/orders", draft.clone(), Some("po-77")).await;
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.unwrap();
+        assert_eq!(created["status"], "draft");
+        assert_eq!(created["partner_reference"], "PO-77");
+        assert_eq!(created["lines"][0]["sku"], "NW-SW-1000");
+        assert_eq!(created["lines"][0]["discount_bp"], 250);
+        let line = &created["lines"][0];
+        let gross = line["unit_price_minor"].as_i64().unwrap() * 2;
+        assert_eq!(line["total_minor"].as_i64().unwrap(), gross - gross * 250 / 10_000);
+        assert_eq!(created["total_minor"], line["total_minor"]);
+        let replayed = api.post("/api/v1/orders", draft, Some("po-77")).await;
+        assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+        assert_eq!(portico::orders::entity::sales_order::Entity::find().count(&app.pool).await.unwrap(), orders_before + 1);
+
+        // Submitted once; a second submit conflicts.
+        let id = created["id"].as_str().unwrap();
+        let submitted = api.post(&format!("/api/v1/orders/{id}/submit"), json!({}), None).await;
+        assert_eq!(submitted.status(), 200);
+        let submitted: Value = submitted.json().await.unwrap();
+        assert_eq!(submitted["status"], "submitted");
+        assert!(submitted["history"].as_array().unwrap().iter().any(|e| e["kind"] == "status" && e["to"] == "submitted"));
+        problem(api.post(&format!("/api/v1/orders/{id}/submit"), json!({}), None).await, 409, "conflict").await;
+
+        // Withdrawn with a reason, which the timeline keeps.
+        let withdraw = format!("/api/v1/orders/{id}/withdraw");
+        let refused = problem(api.post(&withdraw, json!({ "reason": "  " }), None).await, 422, "invalid").await;
+        assert_eq!(refused["errors"][0]["field"], "reason");
+        let withdrawn: Value = api.post(&withdraw, json!({ "reason": "Customer postponed" }), None).await.json().await.unwrap();
+        assert_eq!(withdrawn["status"], "cancelled");
+        assert!(withdrawn["history"].as_array().unwrap().iter().any(|e| e["reason"] == "Customer postponed"));
+        problem(api.post(&withdraw, json!({ "reason": "again" }), None).await, 409, "conflict").await;
+
+        // Placed at once; a reader's token may not, and another partner's token finds nothing.
+        let placed = api.post("/api/v1/orders", json!({ "customer_name": "Werft Kiel", "currency": "EUR", "submit": true, "lines": [{ "sku": "NW-SW-1000", "quantity": 1 }] }), None).await;
+        assert_eq!(placed.status(), 201);
+        let placed: Value = placed.json().await.unwrap();
+        assert_eq!(placed["status"], "submitted");
+        let reader = Api { app: &app, token: make_token(&admin, "Reader", &["orders.read"]).await };
+        problem(reader.post("/api/v1/orders", json!({ "customer_name": "X", "currency": "EUR", "lines": [] }), None).await, 403, "forbidden").await;
+        let other = app.signed_in(OTHER_PARTNER_ADMIN).await;
+        let outsider = Api { app: &app, token: make_token(&other, "Outsider", &["orders.read", "orders.write"]).await };
+        let placed_id = placed["id"].as_str().unwrap();
+        problem(outsider.post(&format!("/api/v1/orders/{placed_id}/withdraw"), json!({ "reason": "mine now" }), None).await, 404, "not-found").await;
+
+        // Vendor staff name the partner.
+        let vendor = app.signed_in(VENDOR_ADMIN).await;
+        let staff = Api { app: &app, token: make_token(&vendor, "Desk", &["orders.read", "orders.write"]).await };
+        let refused = problem(staff.post("/api/v1/orders", json!({ "customer_name": "X", "currency": "EUR", "lines": [{ "sku": "NW-SW-1000", "quantity": 1 }] }), None).await, 422, "invalid").await;
+        assert_eq!(refused["errors"][0]["field"], "partner_id");
+    }
+}
+
+on_both_databases! {
+    async fn partners_systems_read_statements_and_dispute_a_line(app) {
+        use portico::commissions::entity::{dispute, line, statement};
+        let app = app.with_demo_program().await;
+        let brightline = partner_id(&app, "Brightline Distribution").await;
+        let admin = app.signed_in(PARTNER_ADMIN).await;
+        let api = Api { app: &app, token: make_token(&admin, "Finance sync", &["commissions.read", "commissions.dispute"]).await };
+
+        // Every statement in scope, over pages of two, none twice.
+        let mut seen = Vec::new();
+        let mut path = "/api/v1/statements?limit=2".to_owned();
+        loop {
+            let page = api.json(&path).await;
+            for item in page["items"].as_array().unwrap() {
+                seen.push(item["id"].as_str().unwrap().to_owned());
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/statements?limit=2&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let partners = api.json("/api/v1/statements?limit=200").await;
+        let own = statement::Entity::find().filter(statement::Column::PartnerId.eq(brightline)).count(&app.pool).await.unwrap();
+        assert!(own > 2, "the demo gives Brightline a year of statements");
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "no statement twice");
+        assert_eq!(seen.len(), partners["items"].as_array().unwrap().len());
+        assert!(seen.len() as u64 >= own);
+        let paid = api.json("/api/v1/statements?status=paid&limit=200").await;
+        assert!(paid["items"].as_array().unwrap().iter().all(|s| s["status"] == "paid"));
+        problem(api.get("/api/v1/statements?status=lost").await, 422, "invalid").await;
+
+        // A first revision's lines add up to its line total.
+        let first = statement::Entity::find()
+            .filter(statement::Column::PartnerId.eq(brightline))
+            .filter(statement::Column::SupersedesId.is_null())
+            .one(&app.pool).await.unwrap().unwrap();
+        let detail = api.json(&format!("/api/v1/statements/{}", first.id)).await;
+        let sum: i64 = detail["lines"].as_array().unwrap().iter().map(|l| l["amount_minor"].as_i64().unwrap()).sum();
+        assert_eq!(sum, detail["lines_minor"].as_i64().unwrap());
+        assert_eq!(detail["number"], first.number);
+        assert!(detail["lines"].as_array().unwrap().iter().all(|l| !l["explanation"].as_str().unwrap().is_empty()));
+
+        // Disputing a line: the message is required, the dispute opens once, finance reads it.
+        let disputed: Vec<Uuid> = dispute::Entity::find().all(&app.pool).await.unwrap().into_iter().map(|d| d.line_id).collect();
+        let target = line::Entity::find()
+            .filter(line::Column::PartnerId.eq(brightline))
+            .filter(line::Column::Id.is_not_in(disputed))
+            .one(&app.pool).await.unwrap().unwrap();
+        let one = api.json(&format!("/api/v1/commission-lines/{}", target.id)).await;
+        assert_eq!(one["explanation"], target.explanation);
+        assert!(one["dispute"].is_null());
+        let path = format!("/api/v1/commission-lines/{}/dispute", target.id);
+        let refused = problem(api.post(&path, json!({ "body": " " }), None).await, 422, "invalid").await;
+        assert_eq!(refused["errors"][0]["field"], "body");
+        let opened = api.post(&path, json!({ "body": "The rate should be 12%, we are Gold since March." }), Some("d-1")).await;
+        assert_eq!(opened.status(), 201);
+        let opened: Value = opened.json().await.unwrap();
+        assert_eq!(opened["dispute"]["status"], "open");
+        assert_eq!(opened["dispute"]["opened_by"], "Jana Weber (Brightline Distribution)");
+        problem(api.post(&path, json!({ "body": "Again" }), None).await, 409, "conflict").await;
+        let thread = api.json(&format!("/api/v1/commission-lines/{}/messages", target.id)).await;
+        assert_eq!(thread.as_array().unwrap().len(), 1);
+        assert_eq!(dispute::Entity::find().filter(dispute::Column::LineId.eq(target.id)).count(&app.pool).await.unwrap(), 1);
+
+        // Vendor staff read it all but dispute nothing; a token without commissions.read reads nothing.
+        let vendor = app.signed_in(VENDOR_ADMIN).await;
+        let staff = Api { app: &app, token: make_token(&vendor, "Finance desk", &["commissions.read"]).await };
+        assert_eq!(staff.json(&format!("/api/v1/commission-lines/{}", target.id)).await["dispute"]["status"], "open");
+        problem(staff.post(&path, json!({ "body": "x" }), None).await, 403, "forbidden").await;
+        let earnings = api.json("/api/v1/earnings").await;
+        assert!(earnings.as_array().unwrap().iter().any(|e| e["currency"] == "EUR" && e["paid_minor"].as_i64().unwrap() > 0), "{earnings}");
+        let orders_only = Api { app: &app, token: make_token(&admin, "Orders", &["orders.read"]).await };
+        problem(orders_only.get("/api/v1/statements").await, 403, "forbidden").await;
+        problem(orders_only.get("/api/v1/earnings").await, 403, "forbidden").await;
     }
 }
