@@ -102,6 +102,7 @@ fn operations() -> OpenApiRouter<AppState> {
         .routes(routes!(support::api::one))
         .routes(routes!(support::api::messages, support::api::post_message))
         .routes(routes!(sync::sync_orders))
+        .routes(routes!(sync::sync_document))
 }
 
 /// The OpenAPI document of every operation, built once.

@@ -15,6 +15,7 @@ use super::sync;
 use super::webhooks::{self, EVENT_TYPES, NewSubscription, Subscription};
 use crate::AppState;
 use crate::audit::{self, Entry};
+use crate::orders::sync::{SyncOrderInput, lines_text};
 use crate::platform::db::begin_write;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::jobs;
@@ -504,30 +505,54 @@ fn field_pairs(conflict: &sync::Conflict) -> Vec<FieldPair> {
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),
     };
-    [
+    // The incoming record's lines, in the words the portal's version keeps them in.
+    let incoming_lines = serde_json::from_str::<SyncOrderInput>(&conflict.incoming_version)
+        .map(|record| {
+            lines_text(
+                &record.currency,
+                record.lines.iter().map(|l| {
+                    (
+                        l.sku.as_str(),
+                        l.quantity,
+                        l.unit_price_minor,
+                        l.discount_bp,
+                    )
+                }),
+            )
+        })
+        .unwrap_or_default();
+    let mut fields = vec![
         ("status", "Status"),
         ("payment_status", "Payment"),
         ("promised_date", "Promised date"),
         ("customer_name", "Customer"),
         ("partner_reference", "Partner reference"),
-    ]
-    .into_iter()
-    .map(|(key, field)| {
-        let (portal, incoming) = (shown(&portal[key]), shown(&incoming[key]));
-        // A field the source left out keeps the portal's value.
-        let incoming = if incoming == "—" && key == "payment_status" {
-            portal.clone()
-        } else {
-            incoming
-        };
-        FieldPair {
-            field,
-            differs: portal != incoming,
-            portal,
-            incoming,
-        }
-    })
-    .collect()
+    ];
+    // Conflicts filed before lines were synced kept no portal lines to compare.
+    if portal["lines"].is_string() {
+        fields.push(("lines", "Lines"));
+    }
+    fields
+        .into_iter()
+        .map(|(key, field)| {
+            let (portal, incoming) = match key {
+                "lines" => (shown(&portal[key]), incoming_lines.clone()),
+                _ => (shown(&portal[key]), shown(&incoming[key])),
+            };
+            // A field the source left out keeps the portal's value.
+            let incoming = if incoming == "—" && key == "payment_status" {
+                portal.clone()
+            } else {
+                incoming
+            };
+            FieldPair {
+                field,
+                differs: portal != incoming,
+                portal,
+                incoming,
+            }
+        })
+        .collect()
 }
 
 /// `GET /integrations/conflicts`: synced updates that met a change made in the portal.

@@ -12,6 +12,8 @@ use std::net::SocketAddr;
 
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -24,8 +26,10 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::audit::{self, Entry};
+use crate::orders::documents;
+use crate::orders::store as order_store;
 use crate::orders::sync::{self as order_sync, Applied, SyncOrderInput, Version};
-use crate::platform::api::{ApiJson, ApiResult, FieldError, Problem, ProblemDocument};
+use crate::platform::api::{ApiJson, ApiQuery, ApiResult, FieldError, Problem, ProblemDocument};
 use crate::platform::db::{Db, begin_write};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids::new_id;
@@ -328,6 +332,153 @@ pub async fn sync_orders(
         )
         .await?,
     ))
+}
+
+/// What a document is, for [`sync_document`]; the file is the request's body.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocumentParams {
+    /// `invoice`, `delivery_note`, `order_confirmation`, `purchase_order`, `credit_note` or
+    /// `other`.
+    pub kind: Option<String>,
+    /// The name partners download it under, e.g. `INV-2026-0042.pdf`.
+    pub file_name: Option<String>,
+}
+
+/// What became of a synced document.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SyncedDocument {
+    /// `created`, or `unchanged` when the order already has this file as this kind.
+    pub outcome: String,
+    pub order_id: Uuid,
+    pub document: crate::orders::api::ApiDocument,
+}
+
+/// Attaches a document (an invoice, a delivery note …) to an order the source synced, found by
+/// the source's own reference. The request's body is the file, its `Content-Type` the file's.
+/// Sending the same file again changes nothing: the answer is `unchanged` with the document
+/// already there, so no `Idempotency-Key` is needed (one is honoured for files up to 5 MB).
+#[utoipa::path(
+    post,
+    path = "/api/v1/sync/{source}/orders/{reference}/documents",
+    tag = "sync",
+    params(
+        ("source" = String, Path, description = "The source's key, e.g. `erp`"),
+        ("reference" = String, Path, description = "The source's own reference of the order"),
+        DocumentParams,
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file, at most the file store's limit (25 MB by default)"),
+    responses(
+        (status = 200, description = "The order already had this file", body = SyncedDocument),
+        (status = 201, description = "The document was added to the order", body = SyncedDocument),
+        (status = 403, description = "The token may not approve orders", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "The source synced no such order in the token's scope", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The kind, the file name or the file is missing or invalid", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+pub async fn sync_document(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path((key, reference)): Path<(String, String)>,
+    ApiQuery(params): ApiQuery<DocumentParams>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> ApiResult<Response> {
+    scope.require(Permission::OrdersApprove)?;
+    let reach = scope.partners(Permission::OrdersApprove)?;
+    let key = key.trim().to_lowercase();
+    let order = match valid_key(&key) {
+        true => order_sync::find_synced(&state.db, &key, reference.trim()).await?,
+        false => None,
+    }
+    .filter(|order| reach.contains(order.partner_id))
+    .ok_or_else(Problem::not_found)?;
+    let checked = documents::checked_kind_and_name(
+        params.kind.as_deref().unwrap_or_default(),
+        params.file_name.as_deref().unwrap_or_default(),
+    );
+    // Read only after the checks: who may not attach here learns nothing from the body.
+    let limit = state.files.max_bytes();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) if !bytes.is_empty() => Ok(bytes),
+        Ok(_) => Err(vec![FieldError::new(
+            "body",
+            "required",
+            "send the file as the body",
+        )]),
+        Err(_) => Err(vec![FieldError::new(
+            "body",
+            "too_large",
+            format!("a file is at most {} MB", limit / 1024 / 1024),
+        )]),
+    };
+    let ((kind, file_name), bytes) = match (checked, bytes) {
+        (Ok(checked), Ok(bytes)) => (checked, bytes),
+        (checked, bytes) => {
+            let mut errors = checked.err().unwrap_or_default();
+            errors.extend(bytes.err().unwrap_or_default());
+            return Err(Problem::invalid(errors));
+        }
+    };
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let stored = state
+        .files
+        .put_pending(bytes)
+        .await
+        .map_err(AppError::Internal)?;
+    let (sha256, size_bytes) = (stored.stored().sha256.clone(), stored.stored().size_bytes);
+    let txn = begin_write(&state.db).await?;
+    let source = source_for(&txn, &key).await?;
+    let existing = order_store::documents(&txn, &order)
+        .await?
+        .into_iter()
+        .find(|d| d.sha256 == sha256 && d.kind == kind);
+    let (status, outcome, document) = match existing {
+        Some(document) => (StatusCode::OK, "unchanged", document),
+        None => {
+            let author = Author {
+                user_id: None,
+                label: format!("{} sync", source.name),
+            };
+            let document = order_store::add_document(
+                &txn,
+                &order,
+                order_store::NewDocument {
+                    kind: &kind,
+                    file_name: &file_name,
+                    content_type: &content_type,
+                    size_bytes,
+                    sha256: &sha256,
+                },
+                &author,
+                now(),
+            )
+            .await?;
+            audit::record(
+                &txn,
+                Entry::by(&scope, &client, "order.document_added")
+                    .on("order", &order.number)
+                    .concerning(order.partner_id)
+                    .with(json!({ "file": file_name, "kind": kind, "sha256": document.sha256, "bytes": document.size_bytes, "source": source.key })),
+            )
+            .await?;
+            (StatusCode::CREATED, "created", document)
+        }
+    };
+    txn.commit().await?;
+    stored.keep();
+    let answer = SyncedDocument {
+        outcome: outcome.to_owned(),
+        order_id: order.id,
+        document: document.into(),
+    };
+    Ok((status, Json(answer)).into_response())
 }
 
 /// A source key: 1 to 40 letters, digits, `-` or `_`, and not `portal` (the portal's own).

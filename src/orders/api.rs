@@ -123,7 +123,8 @@ pub struct ApiOrderDetail {
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiDocument {
     pub id: Uuid,
-    /// `invoice`, `delivery_note`, `order_confirmation`, `other` …
+    /// `invoice`, `delivery note`, `order confirmation`, `purchase order`, `credit note` or
+    /// `other`.
     pub kind: String,
     pub file_name: String,
     pub content_type: String,
@@ -131,6 +132,20 @@ pub struct ApiDocument {
     pub sha256: String,
     #[schema(format = DateTime)]
     pub uploaded_at: String,
+}
+
+impl From<store::OrderDocument> for ApiDocument {
+    fn from(d: store::OrderDocument) -> ApiDocument {
+        ApiDocument {
+            id: d.id,
+            kind: d.kind,
+            file_name: d.file_name,
+            content_type: d.content_type,
+            size_bytes: d.size_bytes,
+            sha256: d.sha256,
+            uploaded_at: moment(d.uploaded_at),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -564,15 +579,7 @@ pub async fn documents(
         store::documents(&state.db, &order)
             .await?
             .into_iter()
-            .map(|d| ApiDocument {
-                id: d.id,
-                kind: d.kind,
-                file_name: d.file_name,
-                content_type: d.content_type,
-                size_bytes: d.size_bytes,
-                sha256: d.sha256,
-                uploaded_at: moment(d.uploaded_at),
-            })
+            .map(ApiDocument::from)
             .collect(),
     ))
 }

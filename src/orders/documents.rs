@@ -16,6 +16,7 @@ use super::pages::{DOCUMENT_KINDS, readable_order};
 use super::store::{self, NewDocument};
 use crate::AppState;
 use crate::audit;
+use crate::platform::api::FieldError;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
 use crate::platform::scope::{Permission, Scope};
@@ -94,6 +95,40 @@ pub async fn upload(
         &order,
         &format!("{file_name} added to order {}.", order.number),
     ))
+}
+
+/// Checks a document's kind (`delivery_note` reads as `delivery note`) and file name; the
+/// API's field errors name what is wrong.
+pub fn checked_kind_and_name(
+    kind: &str,
+    file_name: &str,
+) -> Result<(String, String), Vec<FieldError>> {
+    let kind = kind.trim().replace('_', " ");
+    let file_name = file_name.trim();
+    let mut errors = Vec::new();
+    if !DOCUMENT_KINDS.contains(&kind.as_str()) {
+        errors.push(FieldError::new(
+            "kind",
+            "unknown",
+            format!("a document is one of: {}", DOCUMENT_KINDS.join(", ")),
+        ));
+    }
+    if file_name.is_empty()
+        || file_name.chars().count() > 200
+        || file_name.contains(['/', '\\'])
+        || file_name.chars().any(char::is_control)
+    {
+        errors.push(FieldError::new(
+            "file_name",
+            "invalid",
+            "a file name of 1 to 200 characters, without / or \\",
+        ));
+    }
+    if errors.is_empty() {
+        Ok((kind, file_name.to_owned()))
+    } else {
+        Err(errors)
+    }
 }
 
 pub async fn download(

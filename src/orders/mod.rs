@@ -10,7 +10,7 @@
 pub mod api;
 mod catalogue;
 mod discussion;
-mod documents;
+pub mod documents;
 pub mod entity;
 mod manage;
 pub mod model;

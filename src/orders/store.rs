@@ -408,7 +408,10 @@ pub async fn timeline(db: &Db, order: &Order) -> Result<Vec<OrderEvent>, DbErr> 
         .await
 }
 
-pub async fn documents(db: &Db, order: &Order) -> Result<Vec<OrderDocument>, DbErr> {
+pub async fn documents(
+    db: &impl ConnectionTrait,
+    order: &Order,
+) -> Result<Vec<OrderDocument>, DbErr> {
     order_document::Entity::find()
         .filter(order_document::Column::PartnerId.eq(order.partner_id))
         .filter(order_document::Column::OrderId.eq(order.id))
@@ -772,6 +775,96 @@ pub async fn revise_draft(
         record_change(conn, order, author, at, change).await?;
     }
     Ok(true)
+}
+
+/// Takes a source's lines onto a synced order. A line of a SKU the order has is updated in
+/// place and a new SKU is added after the others, so commission already computed on a line
+/// keeps pointing at it; a line the source no longer sends stays, at quantity 0 and total 0, so
+/// the next accrual writes its correction instead of leaving its commission behind. The order's
+/// total follows; the timeline records the lines before and after.
+pub async fn take_synced_lines(
+    conn: &impl ConnectionTrait,
+    order: &Order,
+    incoming: &[super::model::ValidLine],
+    author: &Author,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let before = lines(conn, order).await?;
+    let mut position = before.iter().map(|l| l.position).max().unwrap_or(0);
+    let mut total_minor = 0_i64;
+    for line in &before {
+        let taken = incoming.iter().find(|new| new.sku == line.sku);
+        let (quantity, unit_price_minor, discount_bp, total) =
+            taken.map_or((0, line.unit_price_minor, line.discount_bp, 0), |new| {
+                (
+                    new.quantity,
+                    new.unit_price_minor,
+                    new.discount_bp,
+                    new.total_minor,
+                )
+            });
+        total_minor += total;
+        if (quantity, unit_price_minor, discount_bp, total)
+            == (
+                line.quantity,
+                line.unit_price_minor,
+                line.discount_bp,
+                line.total_minor,
+            )
+        {
+            continue;
+        }
+        order_line::Entity::update(order_line::ActiveModel {
+            id: Set(line.id),
+            quantity: Set(quantity),
+            unit_price_minor: Set(unit_price_minor),
+            discount_bp: Set(discount_bp),
+            total_minor: Set(total),
+            ..Default::default()
+        })
+        .exec(conn)
+        .await?;
+    }
+    for new in incoming
+        .iter()
+        .filter(|new| !before.iter().any(|line| line.sku == new.sku))
+    {
+        position += 1;
+        total_minor += new.total_minor;
+        order_line::ActiveModel {
+            id: Set(ids::new_id()),
+            order_id: Set(order.id),
+            partner_id: Set(order.partner_id),
+            position: Set(position),
+            product_id: Set(new.product_id),
+            sku: Set(new.sku.clone()),
+            product_name: Set(new.product_name.clone()),
+            quantity: Set(new.quantity),
+            unit_price_minor: Set(new.unit_price_minor),
+            discount_bp: Set(new.discount_bp),
+            total_minor: Set(new.total_minor),
+        }
+        .insert(conn)
+        .await?;
+    }
+    sales_order::Entity::update(sales_order::ActiveModel {
+        id: Set(order.id),
+        total_minor: Set(total_minor),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    let change = Change {
+        kind: "lines",
+        from: Some(lines_summary(
+            before.iter().filter(|l| l.quantity != 0).count(),
+            order.total_minor,
+            &order.currency,
+        )),
+        to: Some(lines_summary(incoming.len(), total_minor, &order.currency)),
+        reason: None,
+    };
+    record_change(conn, order, author, at, change).await
 }
 
 async fn insert_lines(

@@ -4,7 +4,8 @@
 //! Rules: the source is the truth for what it sends, except where someone changed the order in
 //! the portal since the source last synced it — then nothing is applied and the caller gets both
 //! versions, for a person to decide ([`Applied::ChangedInPortal`]). Sending the same record again
-//! changes nothing. Lines are taken when the order is created; later line changes are not synced.
+//! changes nothing. Lines are matched by SKU, so commission computed on a line keeps its line; a
+//! line the source stops sending stays at quantity 0 (see [`store::take_synced_lines`]).
 
 use std::collections::BTreeMap;
 
@@ -78,16 +79,59 @@ pub struct Version {
     pub status: String,
     pub payment_status: String,
     pub promised_date: Option<String>,
+    /// The lines in words ([`lines_text`]); absent in conflicts filed before lines were synced.
+    #[serde(default)]
+    pub lines: String,
+}
+
+/// An order's lines as versions compare them and conflicts show them, by SKU:
+/// "2 × NW-SW-1000 at EUR 120.00, less 2.5 %; …". Lines of quantity 0 (dropped by the source)
+/// are left out.
+pub fn lines_text<'a>(
+    currency: &str,
+    lines: impl IntoIterator<Item = (&'a str, i32, i64, i32)>,
+) -> String {
+    let mut lines: Vec<(String, i32, i64, i32)> = lines
+        .into_iter()
+        .filter(|(_, quantity, _, _)| *quantity != 0)
+        .map(|(sku, q, price, discount)| (sku.trim().to_ascii_uppercase(), q, price, discount))
+        .collect();
+    lines.sort();
+    lines
+        .iter()
+        .map(|(sku, quantity, price, discount_bp)| {
+            let price = super::model::money(*price, currency);
+            match discount_bp {
+                0 => format!("{quantity} × {sku} at {price}"),
+                bp => format!(
+                    "{quantity} × {sku} at {price}, less {} %",
+                    super::model::format_percent(*bp)
+                ),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Version {
-    pub fn of(order: &Order) -> Version {
+    pub fn of(order: &Order, lines: &[store::OrderLine]) -> Version {
         Version {
             customer_name: order.customer_name.clone(),
             partner_reference: order.partner_reference.clone(),
             status: order.status.clone(),
             payment_status: order.payment_status.clone(),
             promised_date: order.promised_date.map(|d| d.to_string()),
+            lines: lines_text(
+                &order.currency,
+                lines.iter().map(|l| {
+                    (
+                        l.sku.as_str(),
+                        l.quantity,
+                        l.unit_price_minor,
+                        l.discount_bp,
+                    )
+                }),
+            ),
         }
     }
 
@@ -101,6 +145,17 @@ impl Version {
                 .payment
                 .map_or_else(|| order.payment_status.clone(), |p| p.key().to_owned()),
             promised_date: synced.promised_date.map(|d| d.to_string()),
+            lines: lines_text(
+                &order.currency,
+                synced.order.lines.iter().map(|l| {
+                    (
+                        l.sku.as_str(),
+                        l.quantity,
+                        l.unit_price_minor,
+                        l.discount_bp,
+                    )
+                }),
+            ),
         }
     }
 }
@@ -375,7 +430,7 @@ pub async fn apply(
         sales_order::Entity::update(update).exec(conn).await?;
         return Ok(Applied::Created(reread(conn, order.id).await?));
     };
-    let portal = Version::of(&order);
+    let portal = Version::of(&order, &store::lines(conn, &order).await?);
     let incoming = Version::incoming(&order, synced);
     if portal == incoming {
         sales_order::Entity::update(sales_order::ActiveModel {
@@ -486,6 +541,9 @@ async fn update_fields(
     sales_order::Entity::update(update).exec(conn).await?;
     for change in changes {
         store::record_change(conn, &order, author, at, change).await?;
+    }
+    if portal.lines != incoming.lines {
+        store::take_synced_lines(conn, &order, &synced.order.lines, author, at).await?;
     }
     Ok(())
 }

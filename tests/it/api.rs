@@ -299,7 +299,8 @@ on_both_databases! {
                     .replace("/assets/{id}", &format!("/assets/{hidden_asset}"))
                     .replace("/statements/{id}", &format!("/statements/{brightline_statement}"))
                     .replace("/commission-lines/{id}", &format!("/commission-lines/{brightline_line}"))
-                    .replace("{source}", "erp");
+                    .replace("{source}", "erp")
+                    .replace("{reference}", "ERP-NONE");
                 assert!(!concrete.contains('{'), "no stand-in for a parameter of {path}");
                 let response = if method == "get" {
                     outsider.get(&concrete).await
@@ -352,7 +353,8 @@ on_both_databases! {
                     .replace("/assets/{id}", &format!("/assets/{any_asset}"))
                     .replace("/statements/{id}", &format!("/statements/{statement}"))
                     .replace("/commission-lines/{id}", &format!("/commission-lines/{line}"))
-                    .replace("{source}", "erp");
+                    .replace("{source}", "erp")
+                    .replace("{reference}", "ERP-NONE");
                 let response = match method.as_str() {
                     "get" => api.get(&concrete).await,
                     "post" => api.post(&concrete, json!({ "body": "Schema check." }), None).await,

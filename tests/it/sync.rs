@@ -225,3 +225,97 @@ on_both_databases! {
         assert!(page.contains("Line 2: quantity") && page.contains("Nothing was imported"), "{page}");
     }
 }
+
+async fn post_document(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    content: &'static [u8],
+) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/pdf")
+        .body(content)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+on_both_databases! {
+    async fn erp_line_changes_and_documents_follow_the_source(app) {
+        use portico::orders::entity::{order_event, order_line};
+        use sea_orm::QueryOrder;
+        let app = app.with_demo_program().await;
+        let admin = app.signed_in(VENDOR_ADMIN).await;
+        let token = make_token(&admin, "SAP", &["orders.read", "orders.approve"]).await;
+        let brightline = partner_id(&app, "Brightline Distribution").await;
+        let mut first = record("SAP-L1", &brightline, "confirmed", None);
+        first["lines"] = json!([
+            { "sku": "NW-SW-1000", "quantity": 3, "unit_price_minor": 120000, "discount_bp": 1000 },
+            { "sku": "NW-SW-1010", "quantity": 1, "unit_price_minor": 50000 },
+        ]);
+        let (_, report) = sync(&app, &token, json!([first])).await;
+        assert_eq!(outcomes(&report), ["created"], "{report}");
+        let order_id = uuid::Uuid::parse_str(report["results"][0]["order_id"].as_str().unwrap()).unwrap();
+        let lines_of = || async {
+            order_line::Entity::find().filter(order_line::Column::OrderId.eq(order_id)).order_by_asc(order_line::Column::Position).all(&app.pool).await.unwrap()
+        };
+        let before = lines_of().await;
+        assert_eq!(before.len(), 2);
+
+        // The ERP changes a line's quantity, drops a line and adds one.
+        let mut second = record("SAP-L1", &brightline, "confirmed", None);
+        second["lines"] = json!([
+            { "sku": "NW-SW-1000", "quantity": 5, "unit_price_minor": 120000, "discount_bp": 1000 },
+            { "sku": "NW-SW-1090", "quantity": 4, "unit_price_minor": 10000 },
+        ]);
+        let (_, report) = sync(&app, &token, json!([second.clone()])).await;
+        assert_eq!(outcomes(&report), ["updated"], "{report}");
+        let after = lines_of().await;
+        assert_eq!(after.len(), 3, "a dropped line stays, at quantity 0");
+        assert_eq!((after[0].id, after[0].quantity, after[0].total_minor), (before[0].id, 5, 540_000), "the same line, changed in place");
+        assert_eq!((after[1].sku.as_str(), after[1].quantity, after[1].total_minor), ("NW-SW-1010", 0, 0));
+        assert_eq!((after[2].sku.as_str(), after[2].position, after[2].total_minor), ("NW-SW-1090", 3, 40_000));
+        let order = sales_order::Entity::find_by_id(order_id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(order.total_minor, 580_000);
+        let events = order_event::Entity::find().filter(order_event::Column::OrderId.eq(order_id)).filter(order_event::Column::Kind.eq("lines")).all(&app.pool).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert!(events[0].to_value.as_deref().unwrap().starts_with("2 lines"), "{:?}", events[0].to_value);
+        let (_, again) = sync(&app, &token, json!([second])).await;
+        assert_eq!(outcomes(&again), ["unchanged"], "the same lines again change nothing");
+
+        // Documents by the order's reference: the same file twice is one document.
+        let path = "/api/v1/sync/erp/orders/SAP-L1/documents?kind=invoice&file_name=INV-2026-0042.pdf";
+        let (status, created) = post_document(&app, &token, path, b"%PDF-1.4 invoice 42").await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["outcome"], "created");
+        assert_eq!(created["document"]["kind"], "invoice");
+        let (status, repeated) = post_document(&app, &token, path, b"%PDF-1.4 invoice 42").await;
+        assert_eq!(status, 200);
+        assert_eq!(repeated["outcome"], "unchanged");
+        assert_eq!(repeated["document"]["id"], created["document"]["id"]);
+        let listed: Value = app.client.get(app.url(&format!("/api/v1/orders/{order_id}/documents"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        let document_id = created["document"]["id"].as_str().unwrap();
+        let file = app.client.get(app.url(&format!("/api/v1/orders/{order_id}/documents/{document_id}"))).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(file.headers()["content-type"], "application/pdf");
+        assert_eq!(&file.bytes().await.unwrap()[..], b"%PDF-1.4 invoice 42");
+        let (_, second_note) = post_document(&app, &token, "/api/v1/sync/erp/orders/SAP-L1/documents?kind=delivery_note&file_name=DN-7.pdf", b"%PDF-1.4 delivery").await;
+        assert_eq!(second_note["document"]["kind"], "delivery note");
+
+        let (status, refused) = post_document(&app, &token, "/api/v1/sync/erp/orders/SAP-L1/documents?kind=lost&file_name=a/b.pdf", b"").await;
+        assert_eq!(status, 422);
+        let fields: Vec<&str> = refused["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["kind", "file_name", "body"]);
+        let (status, _) = post_document(&app, &token, "/api/v1/sync/erp/orders/SAP-NONE/documents?kind=invoice&file_name=x.pdf", b"x").await;
+        assert_eq!(status, 404);
+        let partner = make_token(&app.signed_in(PARTNER_ADMIN).await, "Mine", &["orders.read", "orders.write"]).await;
+        let (status, _) = post_document(&app, &partner, path, b"%PDF-1.4 forged").await;
+        assert_eq!(status, 403);
+        let listed: Value = app.client.get(app.url(&format!("/api/v1/orders/{order_id}/documents"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 2, "refused requests added nothing");
+    }
+}
