@@ -123,6 +123,7 @@ pub fn pages() -> Router<AppState> {
         .route("/integrations/webhooks/{id}", get(pages::detail))
         .route("/integrations/webhooks/{id}/enable", post(pages::enable))
         .route("/integrations/webhooks/{id}/disable", post(pages::disable))
+        .route("/integrations/webhooks/{id}/rotate", post(pages::rotate))
         .route(
             "/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver",
             post(pages::redeliver),

@@ -191,6 +191,8 @@ struct WebhookPage {
     flash: Option<String>,
     row: SubscriptionRow,
     secret: String,
+    /// When the rotated-out secret stops signing, while it still does.
+    previous_until: Option<String>,
     disabled_reason: Option<String>,
     active: bool,
     deliveries: Vec<DeliveryRow>,
@@ -222,6 +224,10 @@ pub async fn detail(
             duration_ms: a.duration_ms,
         });
     }
+    let previous_until = found
+        .previous_secret_until
+        .filter(|until| *until > now())
+        .map(format_moment);
     let (secret, disabled_reason, active) = (
         found.secret.clone(),
         found.disabled_reason.clone(),
@@ -236,6 +242,7 @@ pub async fn detail(
         flash: notice.done,
         row,
         secret,
+        previous_until,
         disabled_reason,
         active,
         deliveries: deliveries
@@ -309,6 +316,31 @@ pub async fn disable(
     Path(id): Path<String>,
 ) -> AppResult<Response> {
     switch(&state, &scope, &client, &id, false).await
+}
+
+/// `POST /integrations/webhooks/{id}/rotate`: a new signing secret, the old one overlapping.
+pub async fn rotate(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
+    let found = webhooks::find(&state.db, &scope, subscription_id(&id)?).await?;
+    let at = now();
+    let txn = begin_write(&state.db).await?;
+    webhooks::rotate_secret(&txn, &found, at).await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "webhook.secret_rotated")
+            .on("webhook_subscription", found.id)
+            .with(json!({ "url": found.url, "previous_signs_until": format_moment(at + webhooks::ROTATION_OVERLAP) })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_notice(
+        &format!("{LIST}/{}", found.id),
+        "New secret made. Put it in your receiver today: the previous one stops signing in 24 hours.",
+    ))
 }
 
 /// `POST /integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver`.

@@ -29,6 +29,7 @@ use crate::platform::ids::{new_id, random_token};
 use crate::platform::jobs::{self, JobContext, MAX_ATTEMPTS};
 use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::time::now;
+use time::OffsetDateTime;
 
 /// The job that sends one delivery.
 pub const DELIVER_JOB: &str = "webhook.deliver";
@@ -74,6 +75,10 @@ pub mod entity {
             pub url: String,
             /// Signs every request; shown to the subscription's managers.
             pub secret: String,
+            /// The secret before the last rotation: it signs beside `secret` until
+            /// `previous_secret_until`, so receivers switch without missing a delivery.
+            pub previous_secret: Option<String>,
+            pub previous_secret_until: Option<TimeDateTimeWithTimeZone>,
             /// Event types, space-separated.
             pub event_types: String,
             /// `active` or `disabled`.
@@ -254,18 +259,57 @@ async fn vendor_organisations(conn: &impl ConnectionTrait) -> Result<Vec<Uuid>, 
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`.
-pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    let mut mac =
-        HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    let digest: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("t={timestamp},v1={digest}")
+/// `t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">`, with one `v1` per secret (the
+/// current one first); a receiver accepts a request when any `v1` matches a secret it holds.
+pub fn signature(secrets: &[&str], timestamp: i64, body: &str) -> String {
+    let mut header = format!("t={timestamp}");
+    for secret in secrets {
+        let mut mac =
+            HmacSha256::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+        mac.update(format!("{timestamp}.{body}").as_bytes());
+        let digest: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        header.push_str(",v1=");
+        header.push_str(&digest);
+    }
+    header
+}
+
+/// The secrets that sign at `at`: the current one, and the previous one while it overlaps.
+pub fn signing_secrets(subscription: &Subscription, at: OffsetDateTime) -> Vec<&str> {
+    let mut secrets = vec![subscription.secret.as_str()];
+    if let (Some(previous), Some(until)) = (
+        &subscription.previous_secret,
+        subscription.previous_secret_until,
+    ) && at < until
+    {
+        secrets.push(previous);
+    }
+    secrets
+}
+
+/// How long a rotated-out secret keeps signing.
+pub const ROTATION_OVERLAP: time::Duration = time::Duration::hours(24);
+
+/// Gives the subscription a new secret; the old one signs beside it for [`ROTATION_OVERLAP`].
+pub async fn rotate_secret(
+    conn: &impl ConnectionTrait,
+    subscription: &Subscription,
+    at: OffsetDateTime,
+) -> Result<Subscription, DbErr> {
+    subscription::ActiveModel {
+        id: Set(subscription.id),
+        secret: Set(format!("whsec_{}", random_token())),
+        previous_secret: Set(Some(subscription.secret.clone())),
+        previous_secret_until: Set(Some(at + ROTATION_OVERLAP)),
+        ..Default::default()
+    }
+    .update(conn)
+    .await
 }
 
 fn client() -> &'static reqwest::Client {
@@ -291,7 +335,8 @@ struct Outcome {
 
 async fn send(subscription: &Subscription, delivery: &Delivery) -> Outcome {
     let started = Instant::now();
-    let timestamp = now().unix_timestamp();
+    let at = now();
+    let timestamp = at.unix_timestamp();
     let sent = client()
         .post(&subscription.url)
         .header("content-type", "application/json")
@@ -299,7 +344,11 @@ async fn send(subscription: &Subscription, delivery: &Delivery) -> Outcome {
         .header("portico-delivery", delivery.id.to_string())
         .header(
             "portico-signature",
-            signature(&subscription.secret, timestamp, &delivery.payload),
+            signature(
+                &signing_secrets(subscription, at),
+                timestamp,
+                &delivery.payload,
+            ),
         )
         .body(delivery.payload.clone())
         .send()
@@ -520,6 +569,8 @@ pub async fn subscribe(
         created_by: Set(scope.user_id),
         url: Set(new.url.clone()),
         secret: Set(format!("whsec_{}", random_token())),
+        previous_secret: Set(None),
+        previous_secret_until: Set(None),
         event_types: Set(new.event_types.join(" ")),
         state: Set("active".to_owned()),
         disabled_reason: Set(None),
@@ -660,13 +711,23 @@ mod tests {
     #[test]
     fn signatures_are_hmac_sha256_of_timestamp_and_body() {
         // The expected value comes from Python's hmac module, not from this code.
-        let signed = signature("whsec_test", 1_700_000_000, "{\"a\":1}");
+        let signed = signature(&["whsec_test"], 1_700_000_000, "{\"a\":1}");
         assert_eq!(
             signed,
             "t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
         );
-        assert_ne!(signed, signature("whsec_other", 1_700_000_000, "{\"a\":1}"));
-        assert_ne!(signed, signature("whsec_test", 1_700_000_001, "{\"a\":1}"));
+        assert_ne!(
+            signed,
+            signature(&["whsec_other"], 1_700_000_000, "{\"a\":1}")
+        );
+        assert_ne!(
+            signed,
+            signature(&["whsec_test"], 1_700_000_001, "{\"a\":1}")
+        );
+        // While a rotated-out secret overlaps, each secret signs in turn, the current one first.
+        let both = signature(&["whsec_other", "whsec_test"], 1_700_000_000, "{\"a\":1}");
+        let other = signature(&["whsec_other"], 1_700_000_000, "{\"a\":1}");
+        assert_eq!(both, format!("{other},v1={}", &signed[16..]));
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod m0016_webhooks;
 mod m0017_sync;
 mod m0018_asset_library;
 mod m0019_revisions;
+mod m0020_webhook_secret_rotation;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0017_sync::Migration),
             Box::new(m0018_asset_library::Migration),
             Box::new(m0019_revisions::Migration),
+            Box::new(m0020_webhook_secret_rotation::Migration),
         ]
     }
 }

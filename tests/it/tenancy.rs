@@ -662,6 +662,11 @@ pub(crate) const ROUTES: &[RouteCase] = &[
     ),
     route(
         "POST",
+        "/integrations/webhooks/{id}/rotate",
+        Access::Requires(Permission::IntegrationsManage),
+    ),
+    route(
+        "POST",
         "/integrations/webhooks/{id}/deliveries/{delivery_id}/redeliver",
         Access::Requires(Permission::IntegrationsManage),
     ),
