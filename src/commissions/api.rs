@@ -17,7 +17,7 @@ use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
     ApiJson, ApiQuery, ApiResult, FieldError, Keyset, PageQuery, Problem, ProblemDocument,
-    ThreadMessage, moment, path_id, thread_messages,
+    ThreadMessage, moment, next_page, path_id, thread_messages,
 };
 use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::threads;
@@ -274,7 +274,7 @@ pub async fn statements(
     };
     let before = after.map(|k| (k.moment(), k.id));
     let found = store::statements_page(&state.db, &scope, &filter, before, limit + 1).await?;
-    let (found, next_cursor) = Keyset::page(found, limit, |s| Keyset::at(s.created_at, s.id));
+    let (found, next_cursor) = next_page(found, limit, |s| Keyset::at(s.created_at, s.id).encode());
     Ok(Json(StatementPage {
         items: found.into_iter().map(ApiStatement::from).collect(),
         next_cursor,

@@ -10,7 +10,7 @@ use super::store::{self, PartnerFilter};
 use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
-    ApiQuery, ApiResult, PageQuery, ProblemDocument, moment, page_of_sorted, path_id,
+    ApiQuery, ApiResult, PageQuery, Problem, ProblemDocument, moment, next_page, path_id,
 };
 use crate::platform::scope::Scope;
 
@@ -84,23 +84,26 @@ pub async fn list(
     ApiQuery(filter): ApiQuery<OrganisationFilter>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<OrganisationPage>> {
-    let limit = page.limit()?;
-    let after = page.cursor(|text| Uuid::parse_str(text).ok())?;
+    let (limit, after) =
+        Problem::both(page.limit(), page.cursor(|text| Uuid::parse_str(text).ok()))?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
-    let all = store::list_partners(
-        &state.db,
-        &scope,
-        &PartnerFilter {
-            q: text(&filter.q),
-            partner_type: text(&filter.partner_type),
-            status: text(&filter.status),
-            tier: text(&filter.tier),
-            country: text(&filter.country),
-        },
-    )
-    .await?;
-    // A program has thousands of partners at most: the sorted list is paged here.
-    let (items, next_cursor) = page_of_sorted(all, after, limit, |o: &Organization| o.id);
+    let filter = PartnerFilter {
+        q: text(&filter.q),
+        partner_type: text(&filter.partner_type),
+        status: text(&filter.status),
+        tier: text(&filter.tier),
+        country: text(&filter.country),
+    };
+    let found = store::partners_page(&state.db, &scope, &filter, after, limit + 1)
+        .await?
+        .ok_or_else(|| {
+            Problem::field(
+                "cursor",
+                "unknown",
+                "is not a cursor this list gave out; start again without it",
+            )
+        })?;
+    let (items, next_cursor) = next_page(found, limit, |o: &Organization| o.id.to_string());
     Ok(Json(OrganisationPage {
         items: items.into_iter().map(ApiOrganisation::from).collect(),
         next_cursor,

@@ -24,12 +24,11 @@ pub struct PartnerFilter {
     pub country: String,
 }
 
-/// Partner organisations the caller may see, by name.
-pub async fn list_partners(
-    db: &Db,
+/// Partner organisations the caller may see that pass the filter.
+fn filtered_partners(
     scope: &Scope,
     filter: &PartnerFilter,
-) -> Result<Vec<Organization>, AppError> {
+) -> Result<sea_orm::Select<organization::Entity>, AppError> {
     let partners = scope.partners(Permission::PartnersRead)?;
     let mut query = organization::Entity::find()
         .filter(organization::Column::Kind.eq("partner"))
@@ -55,10 +54,60 @@ pub async fn list_partners(
             query = query.filter(column.eq(value.trim()));
         }
     }
-    Ok(query
+    Ok(query)
+}
+
+/// Partner organisations the caller may see, by name.
+pub async fn list_partners(
+    db: &Db,
+    scope: &Scope,
+    filter: &PartnerFilter,
+) -> Result<Vec<Organization>, AppError> {
+    Ok(filtered_partners(scope, filter)?
         .order_by_asc(organization::Column::Name)
         .all(db)
         .await?)
+}
+
+/// A page of [`list_partners`], by name then id: at most `limit` after the partner `after`
+/// (the previous page's last). `None` when `after` is no partner the caller sees.
+pub async fn partners_page(
+    db: &Db,
+    scope: &Scope,
+    filter: &PartnerFilter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Option<Vec<Organization>>, AppError> {
+    use sea_orm::QuerySelect;
+    let mut query = filtered_partners(scope, filter)?;
+    if let Some(after) = after {
+        let partners = scope.partners(Permission::PartnersRead)?;
+        let Some(last) = organization::Entity::find_by_id(after)
+            .filter(organization::Column::Kind.eq("partner"))
+            .filter(partners.condition(organization::Column::Id))
+            .one(db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        query = query.filter(
+            Condition::any()
+                .add(organization::Column::Name.gt(last.name.clone()))
+                .add(
+                    Condition::all()
+                        .add(organization::Column::Name.eq(last.name))
+                        .add(organization::Column::Id.gt(after)),
+                ),
+        );
+    }
+    Ok(Some(
+        query
+            .order_by_asc(organization::Column::Name)
+            .order_by_asc(organization::Column::Id)
+            .limit(limit)
+            .all(db)
+            .await?,
+    ))
 }
 
 /// Ids and names of the partners the caller may see, by name: the light form of

@@ -326,6 +326,22 @@ pub fn page_of_sorted<T>(
     (items, next_cursor)
 }
 
+/// Rows read with a limit of `limit + 1`, cut to the page, and the cursor of the next page from
+/// the page's last row (None when the extra row was not there: this is the last page).
+pub fn next_page<T>(
+    mut rows: Vec<T>,
+    limit: u64,
+    cursor: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if rows.len() <= limit {
+        return (rows, None);
+    }
+    rows.truncate(limit);
+    let next_cursor = rows.last().map(cursor);
+    (rows, next_cursor)
+}
+
 /// Where a page of a list sorted by a moment and an id ended: its last row's moment (to the
 /// microsecond, as stored) and id. Encoded as `<microseconds>~<id>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -349,22 +365,6 @@ impl Keyset {
 
     pub fn encode(self) -> String {
         format!("{}~{}", self.micros, self.id)
-    }
-
-    /// Rows read with a limit of `limit + 1`, cut to the page, and the cursor of the next page
-    /// (None when the extra row was not there, so this is the last page).
-    pub fn page<T>(
-        mut rows: Vec<T>,
-        limit: u64,
-        key: impl Fn(&T) -> Keyset,
-    ) -> (Vec<T>, Option<String>) {
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        if rows.len() <= limit {
-            return (rows, None);
-        }
-        rows.truncate(limit);
-        let next_cursor = rows.last().map(|row| key(row).encode());
-        (rows, next_cursor)
     }
 
     pub fn decode(text: &str) -> Option<Keyset> {

@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::conversation::{self, TicketMessage};
+use super::conversation::{self, Refusal, TicketMessage};
 use super::model::{NewTicketForm, Status};
 use super::store::{self, Ticket, TicketFilter};
 use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
     ApiJson, ApiQuery, ApiResult, FieldError, Keyset, PageQuery, Problem, ProblemDocument,
-    ThreadMessage, moment, path_id, posted_message, thread_messages,
+    ThreadMessage, moment, next_page, path_id, posted_message, thread_messages,
 };
 use crate::platform::error::AppError;
 use crate::platform::scope::{Permission, Scope, Side};
@@ -136,7 +136,8 @@ pub async fn list(
         ..TicketFilter::default()
     };
     let tickets = store::list(&state.db, &scope, &query, limit + 1).await?;
-    let (tickets, next_cursor) = Keyset::page(tickets, limit, |t| Keyset::at(t.updated_at, t.id));
+    let (tickets, next_cursor) =
+        next_page(tickets, limit, |t| Keyset::at(t.updated_at, t.id).encode());
     Ok(Json(TicketPage {
         items: tickets.into_iter().map(ApiTicket::from).collect(),
         next_cursor,
@@ -294,7 +295,6 @@ pub async fn post_message(
         return Err(AppError::Forbidden.into());
     }
     let ApiJson(new) = body?;
-    threads::check_body(&new.body).map_err(|problem| Problem::field("body", "invalid", problem))?;
     let then = match new.then.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(key) => Some(Status::parse(key).ok_or_else(|| {
@@ -313,7 +313,10 @@ pub async fn post_message(
     };
     let added = conversation::add_message(&state, &scope, &context, &client, &ticket, message)
         .await?
-        .map_err(|refusal| Problem::new("conflict", refusal))?;
+        .map_err(|refusal| match refusal {
+            Refusal::Body(problem) => Problem::field("body", "invalid", problem),
+            Refusal::State(why) => Problem::new("conflict", why),
+        })?;
     posted_message(
         &state.db,
         &conversation::subject(&ticket),

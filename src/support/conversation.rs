@@ -155,7 +155,23 @@ pub async fn post(
             };
             Ok(back_to(&ticket, &format!("{what} on {}.", ticket.number)))
         }
-        Err(refusal) => Ok(back_to(&ticket, &refusal)),
+        Err(refusal) => Ok(back_to(&ticket, refusal.message())),
+    }
+}
+
+/// Why a message was refused, in words: its text itself (`Body`), or the ticket's state or the
+/// status asked for (`State`).
+#[derive(Debug)]
+pub enum Refusal {
+    Body(String),
+    State(String),
+}
+
+impl Refusal {
+    pub fn message(&self) -> &str {
+        match self {
+            Refusal::Body(message) | Refusal::State(message) => message,
+        }
     }
 }
 
@@ -177,7 +193,7 @@ pub struct AddedMessage {
 
 /// Adds a message or internal note: the people it concerns are told, the response clock and
 /// the status move as a reply moves them, and it is audited. `Ok(Err(why))` refuses the message
-/// in words (a closed request, an empty body …); 403 when the caller may not write here.
+/// (a closed request, an empty body …); 403 when the caller may not write here.
 pub async fn add_message(
     state: &AppState,
     scope: &Scope,
@@ -185,7 +201,7 @@ pub async fn add_message(
     client: &SocketAddr,
     ticket: &Ticket,
     message: TicketMessage<'_>,
-) -> AppResult<Result<AddedMessage, String>> {
+) -> AppResult<Result<AddedMessage, Refusal>> {
     let TicketMessage {
         body,
         internal,
@@ -197,29 +213,29 @@ pub async fn add_message(
     }
     let status = store::status_of(ticket);
     if status == Status::Closed {
-        return Ok(Err(
+        return Ok(Err(Refusal::State(
             "This request is closed. Reopen it, or open a new one and mention its number."
                 .to_owned(),
-        ));
+        )));
     }
     let body = match threads::check_body(body) {
         Ok(body) => body.to_owned(),
-        Err(problem) => return Ok(Err(problem)),
+        Err(problem) => return Ok(Err(Refusal::Body(problem))),
     };
     let from_partner = scope.side() == Side::Partner;
     // Support chooses what follows a reply on an active request; reopening is its own action.
     if let Some(wanted) = then
         && (from_partner || !status.is_active() || wanted == Status::Closed)
     {
-        return Ok(Err(format!(
+        return Ok(Err(Refusal::State(format!(
             "A reply cannot make this request \"{}\"; choose what happens after your reply.",
             wanted.label()
-        )));
+        ))));
     }
     if then == Some(Status::Resolved) && internal {
-        return Ok(Err(
+        return Ok(Err(Refusal::State(
             "Resolve with a message the partner can read, not an internal note.".to_owned(),
-        ));
+        )));
     }
     let stored = match file {
         Some(file) => Some(state.files.put(file.bytes.clone()).await?),

@@ -416,6 +416,8 @@ on_both_databases! {
         assert_eq!(seen_by_partner.as_array().unwrap().len(), 2, "the first message and the reply, not the note");
         assert_eq!(vendor.json(&path).await.as_array().unwrap().len(), 3);
         problem(partner.post(&path, json!({ "body": "Sure", "then": "resolved" }), None).await, 409, "conflict").await;
+        let empty = problem(partner.post(&path, json!({ "body": "   " }), None).await, 422, "invalid").await;
+        assert_eq!(empty["errors"][0]["field"], "body", "an empty reply names its field");
         assert_eq!(partner.post(&path, json!({ "body": "Photo attached to the carrier claim." }), None).await.status(), 201);
         assert_eq!(partner.json(&format!("/api/v1/tickets/{id}")).await["status"], "waiting_on_vendor");
 
@@ -701,5 +703,44 @@ on_both_databases! {
         let orders_only = Api { app: &app, token: make_token(&admin, "Orders", &["orders.read"]).await };
         problem(orders_only.get("/api/v1/statements").await, 403, "forbidden").await;
         problem(orders_only.get("/api/v1/earnings").await, 403, "forbidden").await;
+    }
+}
+
+on_both_databases! {
+    async fn organisations_come_in_pages_by_name_within_scope(app) {
+        let app = app.with_demo_program().await;
+        let vendor = app.signed_in(VENDOR_ADMIN).await;
+        let api = Api { app: &app, token: make_token(&vendor, "CRM", &["partners.read"]).await };
+        let mut names = Vec::new();
+        let mut path = "/api/v1/organisations?limit=3".to_owned();
+        loop {
+            let page = api.json(&path).await;
+            for item in page["items"].as_array().unwrap() {
+                names.push((item["name"].as_str().unwrap().to_owned(), item["id"].as_str().unwrap().to_owned()));
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("/api/v1/organisations?limit=3&cursor={cursor}"),
+                None => break,
+            }
+        }
+        let partners = organization::Entity::find().filter(organization::Column::Kind.eq("partner")).count(&app.pool).await.unwrap();
+        assert_eq!(names.len() as u64, partners, "every partner once");
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "by name");
+        let found = api.json("/api/v1/organisations?q=kessler").await;
+        assert_eq!(found["items"].as_array().unwrap().len(), 1);
+        assert_eq!(found["items"][0]["name"], "Kessler IT Solutions");
+        let bad = problem(api.get(&format!("/api/v1/organisations?cursor={}", Uuid::now_v7())).await, 422, "invalid").await;
+        assert_eq!(bad["errors"][0]["field"], "cursor");
+
+        // A reseller's token sees its own organisation only; another partner's id is no cursor.
+        let other = app.signed_in(OTHER_PARTNER_ADMIN).await;
+        let theirs = Api { app: &app, token: make_token(&other, "Own", &["partners.read"]).await };
+        let own = theirs.json("/api/v1/organisations").await;
+        assert_eq!(own["items"].as_array().unwrap().len(), 1);
+        assert_eq!(own["items"][0]["name"], "Kessler IT Solutions");
+        let brightline = partner_id(&app, "Brightline Distribution").await;
+        problem(theirs.get(&format!("/api/v1/organisations?cursor={brightline}")).await, 422, "invalid").await;
     }
 }
