@@ -220,15 +220,22 @@ pub async fn emit(conn: &impl ConnectionTrait, event: OutboundEvent) -> Result<(
     Ok(())
 }
 
-/// [`emit`] for an event about one object: `data` holds the object's reference under `name`
-/// (`"order": {…}`), beside the event's details.
-pub async fn emit_about(
+/// What an event can be about: the name its reference goes under in `data` (`order`), whose it
+/// is, and the reference itself (`{"id": …, "number": …}`).
+pub trait EventSubject {
+    fn event_reference(&self) -> (&'static str, Uuid, Value);
+}
+
+/// Tells subscribers of a change to `about` (after the change, in its transaction): [`emit`] with
+/// `data` holding the object's reference beside the event's details.
+pub async fn tell(
     conn: &impl ConnectionTrait,
+    about: &impl EventSubject,
     kind: &'static str,
     vendor_only: bool,
-    (name, partner_id, reference): (&str, Uuid, Value),
     details: Value,
 ) -> Result<(), DbErr> {
+    let (name, partner_id, reference) = about.event_reference();
     let mut data = serde_json::Map::new();
     data.insert(name.to_owned(), reference);
     if let Value::Object(details) = details {

@@ -14,11 +14,11 @@ use super::discussion::{self, OrderMessage};
 use super::documents;
 use super::manage;
 use super::model::{LineInput, OrderInput, OrderStatus, format_percent};
-use super::store::{self, Cursor, Order, OrderQuery, Sort, status_of};
+use super::store::{self, Order, OrderQuery, Sort, status_of};
 use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
-    ApiJson, ApiQuery, ApiResult, FieldError, NewThreadMessage, PageQuery, Problem,
+    ApiJson, ApiQuery, ApiResult, FieldError, Keyset, NewThreadMessage, PageQuery, Problem,
     ProblemDocument, ThreadMessage, moment, path_id, posted_message, thread_messages,
 };
 use crate::platform::scope::{Permission, Scope, Side};
@@ -237,13 +237,13 @@ pub async fn list(
     scope.require(Permission::OrdersRead)?;
     let (mut query, (limit, after)) = Problem::both(
         filter.query(),
-        Problem::both(page.limit(), page.cursor(Cursor::decode)),
+        Problem::both(page.limit(), page.cursor(Keyset::decode)),
     )?;
     query.after = after;
     let (orders, next) = store::list_orders(&state.db, &scope, &query, limit).await?;
     Ok(Json(OrderPage {
         items: orders.into_iter().map(ApiOrder::from).collect(),
-        next_cursor: next.map(Cursor::encode),
+        next_cursor: next.map(Keyset::encode),
     }))
 }
 

@@ -182,7 +182,7 @@ pub async fn add_message(
         },
     )
     .await?;
-    tell_subscribers(
+    webhooks::tell(
         &txn,
         order,
         "thread.message_created",
@@ -208,24 +208,12 @@ pub async fn add_message(
     })
 }
 
-/// Tells webhook subscribers of a change to an order (after the change, in its transaction).
-pub(super) async fn tell_subscribers(
-    conn: &impl ConnectionTrait,
-    order: &Order,
-    kind: &'static str,
-    vendor_only: bool,
-    details: serde_json::Value,
-) -> Result<(), DbErr> {
-    let reference =
-        json!({ "id": order.id, "number": order.number, "partner_id": order.partner_id });
-    webhooks::emit_about(
-        conn,
-        kind,
-        vendor_only,
-        ("order", order.partner_id, reference),
-        details,
-    )
-    .await
+impl webhooks::EventSubject for Order {
+    fn event_reference(&self) -> (&'static str, Uuid, serde_json::Value) {
+        let reference =
+            json!({ "id": self.id, "number": self.number, "partner_id": self.partner_id });
+        ("order", self.partner_id, reference)
+    }
 }
 
 fn back_to(order: &Order, message: &str) -> Response {

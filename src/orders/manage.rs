@@ -14,11 +14,12 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::discussion::{subject, tell_followers, tell_subscribers};
+use super::discussion::{subject, tell_followers};
 use super::model::{self, FieldError, OrderInput, OrderStatus, money};
 use super::store::{self, Author, NewOrder, Order, status_of};
 use crate::AppState;
 use crate::audit::{self, Entry};
+use crate::integrations::webhooks;
 use crate::orgs::store as orgs;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::{Permission, Scope, Side};
@@ -300,7 +301,7 @@ pub(super) async fn place(
     )
     .await?;
     threads::follow(&txn, &subject(&order), scope.user_id, scope.side()).await?;
-    tell_subscribers(
+    webhooks::tell(
         &txn,
         &order,
         "order.created",
@@ -512,7 +513,7 @@ pub(super) async fn record_move(
         None => format!("Changed by {}.", author.label),
     };
     tell_followers(&txn, order, scope.user_id, "order.status", title, body).await?;
-    tell_subscribers(
+    webhooks::tell(
         &txn,
         order,
         "order.status_changed",
@@ -832,7 +833,7 @@ pub async fn block(
         format!("{reason} Waiting on: {owner}."),
     )
     .await?;
-    tell_subscribers(
+    webhooks::tell(
         &txn,
         &order,
         "order.blocked",
@@ -892,7 +893,7 @@ pub async fn unblock(
         format!("Resolved: {resolution}"),
     )
     .await?;
-    tell_subscribers(
+    webhooks::tell(
         &txn,
         &order,
         "order.unblocked",

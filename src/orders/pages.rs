@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::discussion;
 use super::model::{OrderStatus, PaymentStatus, format_percent, money, source_label};
-use super::store::{self, Cursor, Order, OrderEvent, OrderQuery, Sort, status_of};
+use super::store::{self, Order, OrderEvent, OrderQuery, Sort, status_of};
 use crate::AppState;
 use crate::orgs::store as orgs;
+use crate::platform::api::Keyset;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::export::{self, Cell, ExportFormat, Sheet};
 use crate::platform::money::{Currency, Money};
@@ -128,7 +129,7 @@ impl ListParams {
         };
         let after = match self.after.trim() {
             "" => None,
-            text => match Cursor::decode(text) {
+            text => match Keyset::decode(text) {
                 Some(cursor) => Some(cursor),
                 None => {
                     errors.push(

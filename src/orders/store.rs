@@ -16,6 +16,7 @@ use super::entity::{
 };
 use super::model::{Offer, OrderStatus, PaymentStatus, Terms, ValidOrder};
 use crate::orgs::store::Organization;
+use crate::platform::api::Keyset;
 use crate::platform::db::{Db, contains_ignoring_case};
 use crate::platform::error::AppError;
 use crate::platform::scope::{Partners, Permission, Scope};
@@ -90,48 +91,19 @@ pub struct OrderQuery {
     pub partner: Option<Uuid>,
     pub sort: Option<Sort>,
     /// Keyset: rows after this one in the sort order.
-    pub after: Option<Cursor>,
+    pub after: Option<Keyset>,
 }
 
-/// Where a page of the list ended: the sort value and id of its last row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    pub value: i64,
-    pub id: Uuid,
-}
-
-impl Cursor {
-    pub fn encode(self) -> String {
-        format!("{}~{}", self.value, self.id)
-    }
-
-    pub fn decode(text: &str) -> Option<Cursor> {
-        let (value, id) = text.split_once('~')?;
-        Some(Cursor {
-            value: value.parse().ok()?,
-            id: Uuid::parse_str(id).ok()?,
-        })
-    }
-
-    fn of(order: &Order, sort: Sort) -> Cursor {
-        let value = match sort {
-            Sort::Newest | Sort::Oldest => micros(order.ordered_at),
-            Sort::LargestTotal | Sort::SmallestTotal => order.total_minor,
-        };
-        Cursor {
-            value,
+/// Where a page of the list ended: the sort value (the moment ordered, or the total) and id of
+/// its last row.
+fn cursor_of(order: &Order, sort: Sort) -> Keyset {
+    match sort {
+        Sort::Newest | Sort::Oldest => Keyset::at(order.ordered_at, order.id),
+        Sort::LargestTotal | Sort::SmallestTotal => Keyset {
+            value: order.total_minor,
             id: order.id,
-        }
+        },
     }
-}
-
-fn micros(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
-}
-
-fn from_micros(value: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(value) * 1_000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn query_condition(query: &OrderQuery) -> Condition {
@@ -196,10 +168,10 @@ fn order_number(text: &str) -> Option<String> {
     (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some(upper)
 }
 
-fn cursor_condition(sort: Sort, cursor: Cursor) -> Condition {
+fn cursor_condition(sort: Sort, cursor: Keyset) -> Condition {
     let (equal, beyond) = match sort {
         Sort::Newest | Sort::Oldest => {
-            let at = from_micros(cursor.value);
+            let at = cursor.moment();
             let beyond = if sort.descending() {
                 sales_order::Column::OrderedAt.lt(at)
             } else {
@@ -232,7 +204,7 @@ pub async fn list_orders(
     scope: &Scope,
     query: &OrderQuery,
     limit: u64,
-) -> Result<(Vec<Order>, Option<Cursor>), AppError> {
+) -> Result<(Vec<Order>, Option<Keyset>), AppError> {
     let partners = scope.partners(Permission::OrdersRead)?;
     let sort = query.sort.unwrap_or(Sort::Newest);
     let mut condition = query_condition(query);
@@ -251,7 +223,7 @@ pub async fn list_orders(
                     .add(sales_order::Column::PartnerId.eq(*id));
                 merged.extend(sorted_keys(db, own, sort, limit + 1).await?);
             }
-            let in_order = |a: &Cursor, b: &Cursor| {
+            let in_order = |a: &Keyset, b: &Keyset| {
                 let ordering = a.value.cmp(&b.value).then(a.id.cmp(&b.id));
                 if sort.descending() {
                     ordering.reverse()
@@ -265,7 +237,7 @@ pub async fn list_orders(
                 .filter(sales_order::Column::Id.is_in(merged.iter().map(|key| key.id)))
                 .all(db)
                 .await?;
-            page.sort_by(|a, b| in_order(&Cursor::of(a, sort), &Cursor::of(b, sort)));
+            page.sort_by(|a, b| in_order(&cursor_of(a, sort), &cursor_of(b, sort)));
             page
         }
         _ => {
@@ -282,7 +254,7 @@ pub async fn list_orders(
     };
     let next = if rows.len() as u64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|last| Cursor::of(last, sort))
+        rows.last().map(|last| cursor_of(last, sort))
     } else {
         None
     };
@@ -314,7 +286,7 @@ async fn sorted_keys(
     condition: Condition,
     sort: Sort,
     limit: u64,
-) -> Result<Vec<Cursor>, DbErr> {
+) -> Result<Vec<Keyset>, DbErr> {
     let (sort_column, order) = ordering(sort);
     let query = sales_order::Entity::find()
         .select_only()
@@ -330,17 +302,14 @@ async fn sorted_keys(
             .all(db)
             .await?
             .into_iter()
-            .map(|(at, id)| Cursor {
-                value: micros(at),
-                id,
-            })
+            .map(|(at, id)| Keyset::at(at, id))
             .collect(),
         Sort::LargestTotal | Sort::SmallestTotal => query
             .into_tuple::<(i64, Uuid)>()
             .all(db)
             .await?
             .into_iter()
-            .map(|(value, id)| Cursor { value, id })
+            .map(|(value, id)| Keyset { value, id })
             .collect(),
     })
 }

@@ -15,10 +15,11 @@ use serde_json::json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::discussion::{tell_followers, tell_subscribers};
+use super::discussion::tell_followers;
 use super::entity::{product, sales_order};
 use super::model::{DEAL_TYPES, OrderStatus, PaymentStatus, ValidLine, ValidOrder, line_total};
 use super::store::{self, Author, Change, NewOrder, Order};
+use crate::integrations::webhooks;
 use crate::platform::api::FieldError;
 use crate::platform::money::{Currency, Money};
 use crate::platform::time::parse_day;
@@ -490,7 +491,7 @@ async fn update_fields(
             format!("Changed by {}.", author.label),
         )
         .await?;
-        tell_subscribers(
+        webhooks::tell(
             conn,
             &order,
             "order.status_changed",

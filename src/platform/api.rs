@@ -342,35 +342,37 @@ pub fn next_page<T>(
     (rows, next_cursor)
 }
 
-/// Where a page of a list sorted by a moment and an id ended: its last row's moment (to the
-/// microsecond, as stored) and id. Encoded as `<microseconds>~<id>`.
+/// Where a page of a keyset-paged list ended: its last row's sort value and id. The value is an
+/// integer (an amount, or a moment in microseconds as stored). Encoded as `<value>~<id>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Keyset {
-    micros: i64,
+    pub value: i64,
     pub id: Uuid,
 }
 
 impl Keyset {
+    /// A list sorted by a moment: the moment to the microsecond.
     pub fn at(moment: time::OffsetDateTime, id: Uuid) -> Keyset {
         Keyset {
-            micros: i64::try_from(moment.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX),
+            value: i64::try_from(moment.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX),
             id,
         }
     }
 
+    /// The moment of a cursor made by [`Keyset::at`].
     pub fn moment(self) -> time::OffsetDateTime {
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.micros) * 1_000)
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.value) * 1_000)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
     }
 
     pub fn encode(self) -> String {
-        format!("{}~{}", self.micros, self.id)
+        format!("{}~{}", self.value, self.id)
     }
 
     pub fn decode(text: &str) -> Option<Keyset> {
-        let (micros, id) = text.split_once('~')?;
+        let (value, id) = text.split_once('~')?;
         Some(Keyset {
-            micros: micros.parse().ok()?,
+            value: value.parse().ok()?,
             id: Uuid::parse_str(id).ok()?,
         })
     }

@@ -170,7 +170,7 @@ pub(super) async fn open(
         },
     )
     .await?;
-    conversation::tell_subscribers(
+    crate::integrations::webhooks::tell(
         &txn,
         &ticket,
         "ticket.status_changed",
@@ -350,7 +350,7 @@ pub(super) async fn move_ticket(
         Ok(moved) => moved,
         Err(stale) => return Ok(Err(stale)),
     };
-    conversation::tell_subscribers(
+    crate::integrations::webhooks::tell(
         conn,
         ticket,
         "ticket.status_changed",

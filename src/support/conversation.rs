@@ -49,25 +49,13 @@ pub(super) async fn messages(
     threads::message_views(db, &subject(ticket), sees_internal(scope)).await
 }
 
-/// Tells webhook subscribers of a change to a ticket (after the change, in its transaction).
-pub(super) async fn tell_subscribers(
-    conn: &impl ConnectionTrait,
-    ticket: &Ticket,
-    kind: &'static str,
-    vendor_only: bool,
-    details: serde_json::Value,
-) -> Result<(), DbErr> {
-    let reference = serde_json::json!({
-        "id": ticket.id, "number": ticket.number, "partner_id": ticket.partner_id, "subject": ticket.subject,
-    });
-    crate::integrations::webhooks::emit_about(
-        conn,
-        kind,
-        vendor_only,
-        ("ticket", ticket.partner_id, reference),
-        details,
-    )
-    .await
+impl crate::integrations::webhooks::EventSubject for Ticket {
+    fn event_reference(&self) -> (&'static str, Uuid, serde_json::Value) {
+        let reference = serde_json::json!({
+            "id": self.id, "number": self.number, "partner_id": self.partner_id, "subject": self.subject,
+        });
+        ("ticket", self.partner_id, reference)
+    }
 }
 
 /// Posts on the ticket and tells the people it mentions, the followers, and — for a public
@@ -102,7 +90,7 @@ pub(super) async fn post_and_tell(
         },
     )
     .await?;
-    tell_subscribers(
+    crate::integrations::webhooks::tell(
         conn,
         ticket,
         "thread.message_created",
