@@ -612,8 +612,8 @@ pub async fn conditional_get(request: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// `If-None-Match` holds `tag` (compared weakly) or `*`.
-fn matches_etag(held: &HeaderValue, tag: &str) -> bool {
+/// `If-None-Match` holds `tag` (compared weakly, as RFC 9110 asks of `If-None-Match`) or `*`.
+pub fn matches_etag(held: &HeaderValue, tag: &str) -> bool {
     let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
     held.to_str().is_ok_and(|list| {
         list.split(',')

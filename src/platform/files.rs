@@ -159,8 +159,7 @@ impl FileStore {
         // The client holds this very file already.
         let held = request
             .get(header::IF_NONE_MATCH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|list| list.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+            .is_some_and(|held| super::api::matches_etag(held, &etag));
         if held {
             return Ok(Download {
                 response: (
@@ -621,9 +620,41 @@ fn attachment_header(file_name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{ByteRange, attachment_header, byte_range, clean_file_name, content_type_of};
+    use super::*;
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+    #[tokio::test]
+    async fn a_held_file_answers_304_whether_its_tag_comes_back_strong_or_weak() {
+        let folder = std::env::temp_dir().join(format!("portico-files-{}", uuid::Uuid::now_v7()));
+        let store = FileStore::open(&FilesLocation::Folder(folder.clone()), 1024).unwrap();
+        let file = store.put(Bytes::from_static(b"invoice")).await.unwrap();
+        for held in [
+            format!("\"{}\"", file.sha256),
+            format!("W/\"{}\"", file.sha256),
+            format!("\"other\", W/\"{}\"", file.sha256),
+        ] {
+            let mut request = HeaderMap::new();
+            request.insert(header::IF_NONE_MATCH, held.parse().unwrap());
+            let download = store
+                .download(&file, "a.pdf", "application/pdf", &request)
+                .await
+                .unwrap();
+            assert_eq!(
+                download.response.status(),
+                StatusCode::NOT_MODIFIED,
+                "{held}"
+            );
+        }
+        let mut request = HeaderMap::new();
+        request.insert(header::IF_NONE_MATCH, "\"other\"".parse().unwrap());
+        let download = store
+            .download(&file, "a.pdf", "application/pdf", &request)
+            .await
+            .unwrap();
+        assert_eq!(download.response.status(), StatusCode::OK);
+        let _ = std::fs::remove_dir_all(folder);
+    }
 
     #[test]
     fn a_files_type_comes_from_its_bytes_and_must_match_its_name() {
