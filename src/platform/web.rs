@@ -79,6 +79,13 @@ pub async fn serve_asset(Path(name): Path<String>) -> AppResult<Response> {
         .into_response())
 }
 
+/// A group of the left-hand navigation: the daily work first (no heading), then integrations
+/// and administration, so the list stays short to scan.
+pub struct NavGroup {
+    pub heading: Option<&'static str>,
+    pub items: Vec<NavItem>,
+}
+
 /// One entry of the left-hand navigation.
 pub struct NavItem {
     pub label: &'static str,
@@ -210,13 +217,15 @@ pub struct Chrome {
     pub version: &'static str,
     pub css_href: String,
     pub js_href: String,
-    pub nav: Vec<NavItem>,
+    pub nav: Vec<NavGroup>,
     pub csrf_token: String,
     pub viewer: Option<Viewer>,
 }
 
 /// A navigation entry and who sees it.
 struct Section {
+    /// The group it is listed under; `None`: the daily work, listed first.
+    group: Option<&'static str>,
     label: &'static str,
     /// The label when the permission reaches only the user's own records.
     own_label: Option<&'static str>,
@@ -226,9 +235,14 @@ struct Section {
     side: Option<Side>,
 }
 
-/// Sections in navigation order. Each module adds its entry here when it arrives.
+const INTEGRATIONS: &str = "Integrations";
+const ADMINISTRATION: &str = "Administration";
+
+/// Sections in navigation order, a group's sections together. Each module adds its entry here
+/// when it arrives.
 const SECTIONS: &[Section] = &[
     Section {
+        group: None,
         label: "Home",
         own_label: None,
         href: "/",
@@ -236,6 +250,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: None,
         label: "Partners",
         own_label: None,
         href: "/partners",
@@ -243,6 +258,7 @@ const SECTIONS: &[Section] = &[
         side: Some(Side::Vendor),
     },
     Section {
+        group: None,
         label: "Organisation",
         own_label: None,
         href: "/organisation",
@@ -250,6 +266,7 @@ const SECTIONS: &[Section] = &[
         side: Some(Side::Partner),
     },
     Section {
+        group: None,
         label: "Orders",
         own_label: None,
         href: "/orders",
@@ -257,6 +274,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: None,
         label: "Catalogue",
         own_label: None,
         href: "/catalogue",
@@ -264,6 +282,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: None,
         label: "Commissions",
         own_label: None,
         href: "/commissions",
@@ -271,6 +290,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: None,
         label: "Support",
         own_label: None,
         href: "/support",
@@ -278,6 +298,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: None,
         label: "Library",
         own_label: None,
         href: "/library",
@@ -285,27 +306,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
-        label: "Users",
-        own_label: None,
-        href: "/users",
-        permission: Some(Permission::UsersRead),
-        side: None,
-    },
-    Section {
-        label: "Staff",
-        own_label: None,
-        href: "/admin/staff",
-        permission: Some(Permission::PartnersManage),
-        side: Some(Side::Vendor),
-    },
-    Section {
-        label: "Mail outbox",
-        own_label: None,
-        href: "/admin/outbox",
-        permission: Some(Permission::SettingsManage),
-        side: None,
-    },
-    Section {
+        group: Some(INTEGRATIONS),
         label: "Integrations",
         own_label: None,
         href: "/integrations",
@@ -313,6 +314,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: Some(INTEGRATIONS),
         label: "Webhooks",
         own_label: None,
         href: "/integrations/webhooks",
@@ -320,6 +322,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: Some(INTEGRATIONS),
         label: "API tokens",
         own_label: None,
         href: "/api-tokens",
@@ -327,6 +330,31 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: Some(ADMINISTRATION),
+        label: "Users",
+        own_label: None,
+        href: "/users",
+        permission: Some(Permission::UsersRead),
+        side: None,
+    },
+    Section {
+        group: Some(ADMINISTRATION),
+        label: "Staff",
+        own_label: None,
+        href: "/admin/staff",
+        permission: Some(Permission::PartnersManage),
+        side: Some(Side::Vendor),
+    },
+    Section {
+        group: Some(ADMINISTRATION),
+        label: "Mail outbox",
+        own_label: None,
+        href: "/admin/outbox",
+        permission: Some(Permission::SettingsManage),
+        side: None,
+    },
+    Section {
+        group: Some(ADMINISTRATION),
         label: "Jobs",
         own_label: None,
         href: "/admin/jobs",
@@ -334,6 +362,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: Some(ADMINISTRATION),
         label: "Audit log",
         own_label: Some("Your activity"),
         href: "/admin/audit",
@@ -341,6 +370,7 @@ const SECTIONS: &[Section] = &[
         side: None,
     },
     Section {
+        group: Some(ADMINISTRATION),
         label: "Roles",
         own_label: None,
         href: "/admin/roles",
@@ -375,15 +405,24 @@ impl Section {
 
 impl Chrome {
     pub fn new(instance: &Instance, context: &PageContext) -> Chrome {
-        let nav = SECTIONS
+        let mut nav: Vec<NavGroup> = Vec::new();
+        for section in SECTIONS
             .iter()
             .filter(|section| section.visible_to(context.viewer.as_ref()))
-            .map(|section| NavItem {
+        {
+            let item = NavItem {
                 label: section.label_for(context.viewer.as_ref()),
                 href: section.href,
                 current: is_current_section(section.href, &context.path),
-            })
-            .collect();
+            };
+            match nav.last_mut() {
+                Some(group) if group.heading == section.group => group.items.push(item),
+                _ => nav.push(NavGroup {
+                    heading: section.group,
+                    items: vec![item],
+                }),
+            }
+        }
         Chrome {
             program_name: instance.program_name.clone(),
             vendor_name: instance.vendor_name.clone(),
