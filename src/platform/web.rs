@@ -410,15 +410,22 @@ impl Chrome {
             .iter()
             .filter(|section| section.visible_to(context.viewer.as_ref()))
         {
+            let label = section.label_for(context.viewer.as_ref());
+            // A person's own records ("Your activity") are their work, not administration.
+            let heading = if section.own_label == Some(label) {
+                None
+            } else {
+                section.group
+            };
             let item = NavItem {
-                label: section.label_for(context.viewer.as_ref()),
+                label,
                 href: section.href,
                 current: is_current_section(section.href, &context.path),
             };
-            match nav.last_mut() {
-                Some(group) if group.heading == section.group => group.items.push(item),
-                _ => nav.push(NavGroup {
-                    heading: section.group,
+            match nav.iter_mut().find(|group| group.heading == heading) {
+                Some(group) => group.items.push(item),
+                None => nav.push(NavGroup {
+                    heading,
                     items: vec![item],
                 }),
             }
