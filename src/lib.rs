@@ -171,6 +171,15 @@ impl Portal {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let router = self.router();
+        // Counted among the nodes before the first request, so the rate limit is split at once;
+        // a busy database delays the count to the next heartbeat, not the start.
+        let node = platform::ids::new_id();
+        let counted =
+            tokio::time::timeout(FIRST_COUNT_WAIT, keep_count_of_nodes(&self.state, node)).await;
+        if !matches!(counted, Ok(Ok(()))) {
+            tracing::warn!("could not count the nodes at start; the next heartbeat will");
+        }
+        let heartbeat = tokio::spawn(heartbeat(self.state.clone(), node));
         let retries = tokio::spawn(retry_mail(self.state.clone()));
         let (stop_worker, worker_stopped) = tokio::sync::oneshot::channel::<()>();
         let worker = tokio::spawn(self.worker().run(async {
@@ -199,6 +208,10 @@ impl Portal {
             }
         }
         retries.abort();
+        heartbeat.abort();
+        if let Err(error) = platform::nodes::leave(&self.state.db, node).await {
+            tracing::warn!(%error, "could not leave the list of nodes");
+        }
         let _ = stop_worker.send(());
         let _ = worker.await;
         self.state.db.close().await?;
@@ -216,6 +229,29 @@ fn job_handlers() -> Registry {
             integrations::webhooks::DELIVER_JOB,
             integrations::webhooks::deliver,
         )
+}
+
+/// How long `serve` waits at start for its first count of the nodes.
+const FIRST_COUNT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Marks this node live and shares the API's rate limit among the live nodes.
+async fn keep_count_of_nodes(state: &AppState, node: uuid::Uuid) -> anyhow::Result<()> {
+    let txn = platform::db::begin_write(&state.db).await?;
+    let live = platform::nodes::beat(&txn, node, platform::time::now()).await?;
+    txn.commit().await?;
+    state.api_limits.set_nodes(live);
+    Ok(())
+}
+
+async fn heartbeat(state: AppState, node: uuid::Uuid) {
+    let mut every = tokio::time::interval(platform::nodes::HEARTBEAT);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        if let Err(error) = keep_count_of_nodes(&state, node).await {
+            tracing::warn!(error = format!("{error:#}"), "node heartbeat failed");
+        }
+    }
 }
 
 /// Delivers mail that could not go out at once (SMTP down, a crash mid-send).

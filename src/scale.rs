@@ -73,6 +73,7 @@ struct Offer {
     product_id: Uuid,
     sku: String,
     name: String,
+    product_line: String,
     price: i64,
     quantity_step: i32,
 }
@@ -107,6 +108,11 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
         let id = ids::new_id();
         let is_distributor = index % 10 == 0;
         let tier = TIERS[index % TIERS.len()];
+        let partner_type = if is_distributor {
+            "distributor"
+        } else {
+            "reseller"
+        };
         let name = format!(
             "Partner {index:04} {}",
             if is_distributor {
@@ -125,14 +131,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
             kind: Set("partner".to_owned()),
             legal_name: Set(format!("{name} Ltd")),
             name: Set(name),
-            partner_type: Set(Some(
-                if is_distributor {
-                    "distributor"
-                } else {
-                    "reseller"
-                }
-                .to_owned(),
-            )),
+            partner_type: Set(Some(partner_type.to_owned())),
             tier: Set(Some(tier.to_owned())),
             status: Set("active".to_owned()),
             country: Set(COUNTRIES[index % COUNTRIES.len()].to_owned()),
@@ -146,7 +145,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
             markets: Set(None),
             capabilities: Set(None),
         });
-        partner_tiers.push((id, tier));
+        partner_tiers.push((id, tier, partner_type));
         if is_distributor {
             distributor = id;
         }
@@ -172,7 +171,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
     ];
     let mut buyers = HashMap::new();
     let mut users = Vec::with_capacity(PARTNERS * USERS_PER_PARTNER);
-    for (index, (partner_id, _)) in partner_tiers.iter().enumerate() {
+    for (index, (partner_id, _, _)) in partner_tiers.iter().enumerate() {
         for (n, role) in ROLES.iter().enumerate() {
             let id = ids::new_id();
             let email = if n == 0 {
@@ -237,6 +236,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
                     product_id: p.id,
                     sku: p.sku.clone(),
                     name: p.name.clone(),
+                    product_line: p.product_line.clone(),
                     price: e.unit_price_minor,
                     quantity_step: p.min_order_quantity.max(p.pack_size).max(1),
                 })
@@ -266,7 +266,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
         let mut lines = Vec::with_capacity(BATCH * 3);
         let mut events = Vec::with_capacity(BATCH * 2);
         for (minutes_ago, partner) in chunk {
-            let (partner_id, tier) = partner_tiers[*partner];
+            let (partner_id, tier, partner_type) = partner_tiers[*partner];
             let placed = at - Duration::minutes(*minutes_ago);
             let days_ago = minutes_ago / (24 * 60);
             let roll = dice.below(100);
@@ -303,6 +303,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
                     unit_price_minor: Set(offer.price),
                     discount_bp: Set(0),
                     total_minor: Set(line_total),
+                    product_line: Set(Some(offer.product_line.clone())),
                 });
             }
             let (buyer_id, buyer_label) = buyers[&partner_id].clone();
@@ -374,6 +375,8 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
                 created_at: Set(placed),
                 updated_at: Set(changed),
                 deal_type: Set(deal_type_for(roll).to_owned()),
+                partner_tier: Set(Some(tier.to_owned())),
+                partner_type: Set(Some(partner_type.to_owned())),
             });
             number += 1;
         }
@@ -404,7 +407,7 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
     .await?;
     let requesters: Vec<(Uuid, &str, Uuid, String)> = partner_tiers
         .iter()
-        .map(|(id, tier)| {
+        .map(|(id, tier, _)| {
             let (buyer, label) = buyers[id].clone();
             (*id, *tier, buyer, label)
         })

@@ -20,12 +20,11 @@ use uuid::Uuid;
 
 use super::entity::{line, plan, rule, rule_version};
 use super::model::{
-    Band, BandMode, Computed, Conditions, Earning, LineFacts, Period, PeriodKind, Reward, compute,
-    first_reached,
+    Band, BandMode, Computed, Conditions, Earned, Earning, LineFacts, Period, PeriodKind, Reward,
+    compute, first_reached,
 };
-use crate::orders::entity::{order_event, order_line, product, sales_order};
+use crate::orders::entity::{order_event, order_line, sales_order};
 use crate::orders::model::{OrderStatus, money};
-use crate::orgs::entity::organization;
 use crate::platform::ids;
 use crate::platform::money::Currency;
 use crate::platform::time::{format_day, start_of_day};
@@ -60,6 +59,7 @@ impl Plan {
 #[derive(Debug, Clone)]
 pub struct VersionTerms {
     pub id: Uuid,
+    pub rule_id: Uuid,
     pub rule_name: String,
     pub precedence: i32,
     pub version: i32,
@@ -88,6 +88,7 @@ impl VersionTerms {
         };
         Ok(VersionTerms {
             id: row.id,
+            rule_id: row.rule_id,
             rule_name: rule.name.clone(),
             precedence: rule.precedence,
             version: row.version,
@@ -297,46 +298,6 @@ async fn by_partner(conn: &impl ConnectionTrait, ids: Vec<Uuid>) -> Result<Vec<U
     Ok(keyed.into_iter().map(|(_, id)| id).collect())
 }
 
-/// What a partner is, for matching.
-struct PartnerFacts {
-    partner_type: String,
-    tier: String,
-}
-
-/// The reference data every chunk of orders needs.
-struct Context {
-    partners: HashMap<Uuid, PartnerFacts>,
-    product_lines: HashMap<Uuid, String>,
-}
-
-async fn context(conn: &impl ConnectionTrait) -> Result<Context, DbErr> {
-    let partners = organization::Entity::find()
-        .filter(organization::Column::Kind.eq("partner"))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|o| {
-            (
-                o.id,
-                PartnerFacts {
-                    partner_type: o.partner_type.unwrap_or_default(),
-                    tier: o.tier.unwrap_or_default(),
-                },
-            )
-        })
-        .collect();
-    let product_lines = product::Entity::find()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.product_line))
-        .collect();
-    Ok(Context {
-        partners,
-        product_lines,
-    })
-}
-
 /// An order line that earned under a rule version in the period.
 struct Qualified {
     order_line_id: Uuid,
@@ -391,14 +352,14 @@ pub async fn plan_run(
         order_ids.extend(orders_qualifying_in(conn, period, &statuses).await?);
     }
     order_ids.extend(orders_with_commission(conn, plan.row.id, period).await?);
-    let context = context(conn).await?;
     // In partner order, so each chunk names few partners for the (partner, order) indexes.
     let order_ids = by_partner(conn, order_ids.into_iter().collect()).await?;
     tracing::info!(period = %period.label(), orders = order_ids.len(), seconds = started.elapsed().as_secs_f64(), "accrual candidates found");
 
     let mut candidates: HashMap<Uuid, Candidate> = HashMap::new();
-    // (partner, version index) → lines that earned, for bands and caps.
-    let mut groups: BTreeMap<(Uuid, usize), Vec<Qualified>> = BTreeMap::new();
+    // (partner, rule) → lines that earned, for bands and caps, which count the rule's period
+    // across its versions.
+    let mut groups: BTreeMap<(Uuid, Uuid), Vec<Qualified>> = BTreeMap::new();
     for chunk in order_ids.chunks(CHUNK) {
         let orders = sales_order::Entity::find()
             .filter(sales_order::Column::Id.is_in(chunk.iter().copied()))
@@ -437,9 +398,6 @@ pub async fn plan_run(
             lines_of.entry(row.order_id).or_default().push(row);
         }
         for order in orders {
-            let Some(partner) = context.partners.get(&order.partner_id) else {
-                continue;
-            };
             let history = histories.remove(&order.id).unwrap_or_default();
             let status = OrderStatus::parse(&order.status);
             let undone = status
@@ -451,14 +409,12 @@ pub async fn plan_run(
                     (s, day)
                 });
             for order_line in lines_of.remove(&order.id).unwrap_or_default() {
-                let product_line = context
-                    .product_lines
-                    .get(&order_line.product_id)
-                    .map_or("", String::as_str);
+                // The facts as they stood when the order was placed: a later tier change or a
+                // product moved to another line does not re-rank what was sold before.
                 let facts = LineFacts {
-                    partner_type: &partner.partner_type,
-                    tier: &partner.tier,
-                    product_line,
+                    partner_type: order.partner_type.as_deref().unwrap_or_default(),
+                    tier: order.partner_tier.as_deref().unwrap_or_default(),
+                    product_line: order_line.product_line.as_deref().unwrap_or_default(),
                     sku: &order_line.sku,
                     deal_type: &order.deal_type,
                 };
@@ -491,7 +447,7 @@ pub async fn plan_run(
                         }
                     }
                     Some((version, earned_at)) => groups
-                        .entry((order.partner_id, version))
+                        .entry((order.partner_id, versions[version].rule_id))
                         .or_default()
                         .push(Qualified {
                             order_line_id: order_line.id,
@@ -515,7 +471,7 @@ pub async fn plan_run(
 
     // What each line should have earned; excluded lines count towards no band or cap.
     let mut targets: HashMap<Uuid, (usize, Date, Computed)> = HashMap::new();
-    for ((_, version), mut lines) in groups {
+    for mut lines in groups.into_values() {
         lines.retain(|l| !excluded(&l.order_line_id));
         lines.sort_by(|a, b| {
             (a.earned_at, &a.order_number, a.position).cmp(&(
@@ -524,9 +480,15 @@ pub async fn plan_run(
                 b.position,
             ))
         });
-        let terms = &versions[version];
-        let earnings: Vec<Earning> = lines.iter().map(|l| l.earning).collect();
-        let computed = compute(&terms.reward, terms.cap_minor, &earnings, plan.currency);
+        let earned: Vec<Earned<'_>> = lines
+            .iter()
+            .map(|l| Earned {
+                reward: &versions[l.version].reward,
+                cap_minor: versions[l.version].cap_minor,
+                line: l.earning,
+            })
+            .collect();
+        let computed = compute(&earned, plan.currency);
         for (line, computed) in lines.into_iter().zip(computed) {
             targets.insert(
                 line.order_line_id,

@@ -240,20 +240,29 @@ fn band_for(bands: &[Band], volume: i64) -> Option<&Band> {
     bands.iter().find(|b| b.contains(volume))
 }
 
-/// Commission for every line that qualified under one rule version in one period, in the
-/// order given, with the cap (per period) applied in that order.
-pub fn compute(
-    reward: &Reward,
-    cap_minor: Option<i64>,
-    lines: &[Earning],
-    currency: Currency,
-) -> Vec<Computed> {
-    let period_volume: i64 = lines.iter().map(|l| l.base_minor).sum();
+/// One line that earned, with the reward and cap of the rule version it earned under.
+#[derive(Debug, Clone, Copy)]
+pub struct Earned<'a> {
+    pub reward: &'a Reward,
+    pub cap_minor: Option<i64>,
+    pub line: Earning,
+}
+
+/// Commission for every line that qualified under one rule in one period, in the order given.
+/// Volume bands and the cap count the rule's whole period across its versions: a version that
+/// starts mid-period goes on from the volume and the pay already reached, with its own rates
+/// and its own cap.
+pub fn compute(lines: &[Earned<'_>], currency: Currency) -> Vec<Computed> {
+    let period_volume: i64 = lines.iter().map(|l| l.line.base_minor).sum();
     let mut volume_before = 0_i64;
     let mut paid_so_far = 0_i64;
     lines
         .iter()
-        .map(|line| {
+        .map(|&Earned {
+                 reward,
+                 cap_minor,
+                 line,
+             }| {
             let base = money(line.base_minor, currency);
             let (uncapped, rate_bp, mut detail) = match reward {
                 Reward::Rate(rate) => (
@@ -742,6 +751,81 @@ mod tests {
         Currency::parse("EUR").unwrap()
     }
 
+    /// Lines that all earned under one rule version.
+    fn under_one_version(
+        reward: &Reward,
+        cap_minor: Option<i64>,
+        lines: &[Earning],
+        currency: Currency,
+    ) -> Vec<Computed> {
+        let earned: Vec<Earned<'_>> = lines
+            .iter()
+            .map(|&line| Earned {
+                reward,
+                cap_minor,
+                line,
+            })
+            .collect();
+        compute(&earned, currency)
+    }
+
+    #[test]
+    fn a_version_starting_mid_period_goes_on_from_the_volume_and_pay_reached() {
+        let (first, second) = (Reward::Rate(1_000), Reward::Rate(2_000));
+        let line = Earning {
+            base_minor: 10_000,
+            quantity: 1,
+        };
+        let capped = compute(
+            &[
+                Earned {
+                    reward: &first,
+                    cap_minor: Some(1_500),
+                    line,
+                },
+                Earned {
+                    reward: &second,
+                    cap_minor: Some(2_000),
+                    line,
+                },
+            ],
+            eur(),
+        );
+        let amounts: Vec<i64> = capped.iter().map(|c| c.amount_minor).collect();
+        assert_eq!(
+            amounts,
+            [1_000, 1_000],
+            "the new cap counts what the period already paid"
+        );
+        assert!(capped[1].detail.contains("capped"));
+
+        let (old_bands, new_bands) = (bands(BandMode::Marginal), bands(BandMode::Marginal));
+        let line = Earning {
+            base_minor: 60_000,
+            quantity: 1,
+        };
+        let banded = compute(
+            &[
+                Earned {
+                    reward: &old_bands,
+                    cap_minor: None,
+                    line,
+                },
+                Earned {
+                    reward: &new_bands,
+                    cap_minor: None,
+                    line,
+                },
+            ],
+            eur(),
+        );
+        assert_eq!(
+            banded[1].amount_minor,
+            3_200 + 2_000,
+            "the second version's line starts at the period's volume so far, not at zero"
+        );
+    }
+
     fn lines(bases: &[i64]) -> Vec<Earning> {
         bases
             .iter()
@@ -779,17 +863,17 @@ mod tests {
         assert_eq!(divide_half_even(-15, 10), -2);
         assert_eq!(divide_half_even(26, 10), 3);
         // 12.5 % of EUR 0.20 is exactly 2.5 cents: rounds to 2.
-        let computed = compute(&Reward::Rate(1_250), None, &lines(&[20]), eur());
+        let computed = under_one_version(&Reward::Rate(1_250), None, &lines(&[20]), eur());
         assert_eq!(computed[0].amount_minor, 2);
         // 12.5 % of EUR 0.28 is 3.5 cents: rounds to 4.
-        let computed = compute(&Reward::Rate(1_250), None, &lines(&[28]), eur());
+        let computed = under_one_version(&Reward::Rate(1_250), None, &lines(&[28]), eur());
         assert_eq!(computed[0].amount_minor, 4);
         assert_eq!(computed[0].detail, "12.50% of EUR 0.28");
     }
 
     #[test]
     fn marginal_bands_split_a_line_across_bands() {
-        let computed = compute(
+        let computed = under_one_version(
             &bands(BandMode::Marginal),
             None,
             &lines(&[60_000, 60_000]),
@@ -806,7 +890,7 @@ mod tests {
 
     #[test]
     fn retroactive_bands_pay_every_line_at_the_band_reached() {
-        let computed = compute(
+        let computed = under_one_version(
             &bands(BandMode::Retroactive),
             None,
             &lines(&[60_000, 60_000]),
@@ -823,7 +907,7 @@ mod tests {
 
     #[test]
     fn a_cap_pays_up_to_the_limit_then_nothing() {
-        let computed = compute(
+        let computed = under_one_version(
             &Reward::Rate(1_000),
             Some(1_500),
             &lines(&[10_000, 10_000, 10_000]),
@@ -840,7 +924,7 @@ mod tests {
 
     #[test]
     fn per_unit_amounts_multiply_by_quantity() {
-        let computed = compute(
+        let computed = under_one_version(
             &Reward::PerUnit(250),
             None,
             &[Earning {
@@ -994,7 +1078,7 @@ mod tests {
             prop_assert_eq!(exact, brute_force_marginal(&bands, before));
             // Each line is rounded once: the lines never stray from the exact total by more
             // than half a minor unit each.
-            let total: i64 = compute(&Reward::Bands(BandMode::Marginal, bands.clone()), None, &lines(&bases), eur())
+            let total: i64 = under_one_version(&Reward::Bands(BandMode::Marginal, bands.clone()), None, &lines(&bases), eur())
                 .iter().map(|c| c.amount_minor).sum();
             let drift = (i128::from(total) * 10_000 - exact).abs();
             prop_assert!(drift <= 5_000 * bases.len() as i128);
@@ -1006,7 +1090,7 @@ mod tests {
             cap in 0_i64..100_000,
             bases in prop::collection::vec(0_i64..1_000_000, 1..20),
         ) {
-            let computed = compute(&Reward::Rate(rate), Some(cap), &lines(&bases), eur());
+            let computed = under_one_version(&Reward::Rate(rate), Some(cap), &lines(&bases), eur());
             let total: i64 = computed.iter().map(|c| c.amount_minor).sum();
             prop_assert!(total <= cap);
             prop_assert!(computed.iter().all(|c| c.amount_minor >= 0));

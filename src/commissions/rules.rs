@@ -303,6 +303,20 @@ async fn conflicts(
         ));
     }
     if let Target::NewVersion { rule, latest } = target {
+        let newest = rule_version::Entity::find()
+            .filter(rule_version::Column::RuleId.eq(rule.id))
+            .order_by_desc(rule_version::Column::Version)
+            .one(conn)
+            .await?;
+        if let Some(newest) = newest.filter(|v| v.id != latest.id) {
+            errors.push((
+                "effective_from",
+                format!(
+                    "{} saved v{} of this rule meanwhile; open the rules page again and start                      from that version.",
+                    newest.created_label, newest.version
+                ),
+            ));
+        }
         if terms.precedence != rule.precedence {
             errors.push((
                 "precedence",
@@ -510,6 +524,12 @@ async fn submit(
     // The change is made for real inside the transaction; a preview rolls it back.
     let txn = crate::platform::db::begin_write(&state.db).await?;
     accrual::lock_plan(&txn, plan.row.id).await?;
+    // Again under the plan's lock: someone may have saved a rule since the check above.
+    let errors = conflicts(&txn, &plan, &target, &terms).await?;
+    if !errors.is_empty() {
+        txn.rollback().await?;
+        return page(&state, &context, &plan, &target, form.input, errors, None);
+    }
     write(&txn, &plan, &target, &terms, &who, at).await?;
     let runs = run_affected_periods(&txn, &plan, &terms, &who, at).await?;
     if form.action != "save" || fingerprint(&runs) != form.fingerprint.trim() {

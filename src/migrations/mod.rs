@@ -23,6 +23,8 @@ mod m0017_sync;
 mod m0018_asset_library;
 mod m0019_revisions;
 mod m0020_webhook_secret_rotation;
+mod m0021_serve_nodes;
+mod m0022_order_facts;
 
 pub(crate) use m0002_identity::GENESIS_HASH as AUDIT_GENESIS_HASH;
 
@@ -51,6 +53,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0018_asset_library::Migration),
             Box::new(m0019_revisions::Migration),
             Box::new(m0020_webhook_secret_rotation::Migration),
+            Box::new(m0021_serve_nodes::Migration),
+            Box::new(m0022_order_facts::Migration),
         ]
     }
 }

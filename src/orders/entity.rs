@@ -124,6 +124,10 @@ pub mod sales_order {
         pub updated_at: TimeDateTimeWithTimeZone,
         /// resale, registered_deal or referral: a commission rule condition.
         pub deal_type: String,
+        /// The partner's tier and type when the order was placed: what commission rules match,
+        /// so a later tier change does not re-rank orders already placed.
+        pub partner_tier: Option<String>,
+        pub partner_type: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -150,6 +154,8 @@ pub mod order_line {
         pub unit_price_minor: i64,
         pub discount_bp: i32,
         pub total_minor: i64,
+        /// The product's line when the line was ordered: what commission rules match.
+        pub product_line: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ use super::entity::{
     order_document, order_event, order_line, price_list, price_list_entry, product, sales_order,
 };
 use super::model::{Offer, OrderStatus, PaymentStatus, Terms, ValidOrder};
+use crate::orgs::entity::organization;
 use crate::orgs::store::Organization;
 use crate::platform::api::Keyset;
 use crate::platform::db::{Db, contains_ignoring_case};
@@ -527,6 +528,10 @@ pub async fn create_order(
 ) -> Result<Order, DbErr> {
     let number = numbers::next(conn, "order", FIRST_ORDER_NUMBER).await?;
     let at = new.ordered_at;
+    let partner = organization::Entity::find_by_id(new.partner_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("partner {}", new.partner_id)))?;
     let order = sales_order::ActiveModel {
         id: Set(ids::new_id()),
         number: Set(format!("ORD-{number}")),
@@ -552,6 +557,8 @@ pub async fn create_order(
         created_at: Set(at),
         updated_at: Set(at),
         deal_type: Set(new.deal_type.to_owned()),
+        partner_tier: Set(partner.tier),
+        partner_type: Set(partner.partner_type),
     }
     .insert(conn)
     .await?;
@@ -759,6 +766,7 @@ pub async fn take_synced_lines(
     at: OffsetDateTime,
 ) -> Result<(), DbErr> {
     let before = lines(conn, order).await?;
+    let product_lines = product_lines_of(conn, incoming).await?;
     let mut position = before.iter().map(|l| l.position).max().unwrap_or(0);
     let mut total_minor = 0_i64;
     for line in &before {
@@ -812,6 +820,7 @@ pub async fn take_synced_lines(
             unit_price_minor: Set(new.unit_price_minor),
             discount_bp: Set(new.discount_bp),
             total_minor: Set(new.total_minor),
+            product_line: Set(product_lines.get(&new.product_id).cloned()),
         }
         .insert(conn)
         .await?;
@@ -836,11 +845,29 @@ pub async fn take_synced_lines(
     record_change(conn, order, author, at, change).await
 }
 
+/// The product line of each of these products, as it stands now.
+async fn product_lines_of(
+    conn: &impl ConnectionTrait,
+    lines: &[super::model::ValidLine],
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    Ok(product::Entity::find()
+        .select_only()
+        .column(product::Column::Id)
+        .column(product::Column::ProductLine)
+        .filter(product::Column::Id.is_in(lines.iter().map(|l| l.product_id)))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 async fn insert_lines(
     conn: &impl ConnectionTrait,
     order: &Order,
     valid: &[super::model::ValidLine],
 ) -> Result<(), DbErr> {
+    let product_lines = product_lines_of(conn, valid).await?;
     for (position, line) in valid.iter().enumerate() {
         order_line::ActiveModel {
             id: Set(ids::new_id()),
@@ -854,6 +881,7 @@ async fn insert_lines(
             unit_price_minor: Set(line.unit_price_minor),
             discount_bp: Set(line.discount_bp),
             total_minor: Set(line.total_minor),
+            product_line: Set(product_lines.get(&line.product_id).cloned()),
         }
         .insert(conn)
         .await?;

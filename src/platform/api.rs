@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Instant;
 
 use axum::body::{Body, Bytes, to_bytes};
@@ -492,10 +493,12 @@ pub struct ApiCaller {
 }
 
 /// Requests allowed per token per minute, as a token bucket: a client may burst up to the
-/// minute's allowance, then proceeds at the steady rate. Per process: each `serve` node counts
-/// its own requests.
+/// minute's allowance, then proceeds at the steady rate. Each `serve` node holds its own
+/// buckets with its share of the allowance — the limit divided by the live nodes
+/// ([`super::nodes`]) — so a token spread over every node still gets no more than its limit.
 pub struct RateLimiter {
     per_minute: u32,
+    nodes: AtomicU32,
     buckets: Mutex<HashMap<Uuid, (f64, Instant)>>,
 }
 
@@ -509,6 +512,7 @@ impl RateLimiter {
     pub fn new(per_minute: u32) -> RateLimiter {
         RateLimiter {
             per_minute,
+            nodes: AtomicU32::new(1),
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -517,8 +521,19 @@ impl RateLimiter {
         self.per_minute
     }
 
+    /// How many nodes share the allowance now (at least 1).
+    pub fn set_nodes(&self, nodes: u32) {
+        self.nodes.store(nodes.max(1), Ordering::Relaxed);
+    }
+
+    /// This node's share of a token's allowance a minute: at least 1, so a token can always
+    /// make some progress.
+    pub fn share(&self) -> u32 {
+        (self.per_minute / self.nodes.load(Ordering::Relaxed).max(1)).max(1)
+    }
+
     pub fn take(&self, token: Uuid, at: Instant) -> Allowance {
-        let capacity = f64::from(self.per_minute);
+        let capacity = f64::from(self.share());
         let per_second = capacity / 60.0;
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let (tokens, since) = buckets.entry(token).or_insert((capacity, at));
@@ -546,7 +561,8 @@ pub async fn rate_limit(State(state): State<AppState>, request: Request, next: N
         return next.run(request).await;
     };
     let limiter = &state.api_limits;
-    let limit = HeaderValue::from(limiter.limit());
+    // What this node grants: the whole limit on one node, a share of it on several.
+    let limit = HeaderValue::from(limiter.share());
     let mut response = match limiter.take(caller.token_id, Instant::now()) {
         Allowance::Granted { remaining } => {
             let mut response = next.run(request).await;
@@ -887,6 +903,28 @@ mod tests {
                 Allowance::Granted { .. }
             ),
             "each token has its own bucket"
+        );
+    }
+
+    #[test]
+    fn nodes_split_a_tokens_allowance() {
+        let limiter = RateLimiter::new(600);
+        limiter.set_nodes(3);
+        assert_eq!(limiter.share(), 200);
+        let token = Uuid::now_v7();
+        let start = Instant::now();
+        let granted = (0..300)
+            .filter(|_| matches!(limiter.take(token, start), Allowance::Granted { .. }))
+            .count();
+        assert_eq!(granted, 200, "a node grants its third of the minute");
+        limiter.set_nodes(0);
+        assert_eq!(limiter.share(), 600, "never fewer than one node");
+        let tiny = RateLimiter::new(2);
+        tiny.set_nodes(5);
+        assert_eq!(
+            tiny.share(),
+            1,
+            "every node grants at least one request a minute"
         );
     }
 

@@ -17,6 +17,7 @@ pub mod jobs_admin;
 pub mod mail;
 pub mod metrics;
 pub mod money;
+pub mod nodes;
 pub mod numbers;
 pub mod pdf;
 pub mod revision;

@@ -478,6 +478,67 @@ async fn a_token_over_its_rate_waits(backend: Backend) {
     );
 }
 
+/// Two `serve` nodes on one database: each grants a token half its limit, so a token spread
+/// over both still gets no more than its limit; a node that stops gives its share back.
+async fn nodes_share_a_tokens_limit(backend: Backend) {
+    let Some(app) = TestApp::spawn_configured(backend, |config| config.api_rate_limit = 4).await
+    else {
+        return;
+    };
+    let app = app.with_demo_program().await;
+    let admin = app.signed_in(PARTNER_ADMIN).await;
+    let token = make_token(&admin, "Spread", &["orders.read"]).await;
+
+    let mut config = app.db.config();
+    config.api_rate_limit = 4;
+    let second = portico::Portal::open(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let node = tokio::spawn(second.serve(listener, async {
+        let _ = stopped.await;
+    }));
+    let at_second = || {
+        app.client
+            .get(format!("http://{address}/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+    };
+    for remaining in ["1", "0"] {
+        let response = at_second().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.headers()["ratelimit-limit"],
+            "2",
+            "half of 4 on each of 2 nodes"
+        );
+        assert_eq!(response.headers()["ratelimit-remaining"], remaining);
+    }
+    problem(at_second().await.unwrap(), 429, "rate-limited").await;
+
+    // The second node stops: its row goes, and the next count finds one node.
+    let _ = stop.send(());
+    node.await.unwrap().unwrap();
+    let live =
+        portico::platform::nodes::beat(&app.pool, Uuid::now_v7(), portico::platform::time::now())
+            .await
+            .unwrap();
+    assert_eq!(
+        live, 2,
+        "the first node and this count's own row; the stopped node left"
+    );
+}
+
+#[tokio::test]
+async fn nodes_share_sqlite() {
+    nodes_share_a_tokens_limit(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn nodes_share_postgres() {
+    nodes_share_a_tokens_limit(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn rate_limit_sqlite() {
     a_token_over_its_rate_waits(Backend::Sqlite).await;

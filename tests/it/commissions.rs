@@ -580,5 +580,74 @@ on_both_databases! {
         let fields: Vec<(&str, &str)> = overlap.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let page = finance.post_form(&version_form, &fields).await.text().await.unwrap();
         assert!(page.contains("a new version must start after it"), "{page}");
+
+        // Two people save rules of the same precedence at once: one is saved, the other is told
+        // why in words; neither meets a server error.
+        let fingerprint_of = |page: &str| {
+            let at = page.find(marker).unwrap() + marker.len();
+            page[at..at + 64].to_owned()
+        };
+        let mut saves = Vec::new();
+        for name in ["Wireless spring", "Wireless summer"] {
+            let mut fields = base("7", "37", "preview");
+            fields[0].1 = name.to_owned();
+            let (_, page) = submit(fields.clone()).await;
+            fields.last_mut().unwrap().1 = "save".to_owned();
+            fields.push(("fingerprint", fingerprint_of(&page)));
+            saves.push(fields);
+        }
+        let ((first, first_page), (second, second_page)) =
+            tokio::join!(submit(saves[0].clone()), submit(saves[1].clone()));
+        let mut statuses = [first.as_u16(), second.as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 303], "{first_page}\n{second_page}");
+        let refused = if first.as_u16() == 200 { first_page } else { second_page };
+        assert!(refused.contains("already has precedence 37"), "{refused}");
+    }
+}
+
+on_both_databases! {
+    async fn a_later_tier_change_does_not_re_rank_what_was_sold_before(app) {
+        use portico::orders::entity::{order_line, product};
+        use portico::orgs::entity::organization;
+        use sea_orm::ActiveValue::Set;
+        let app = app.with_demo_program().await;
+        let plan = resale_plan(&app).await;
+        let order = shipped_order(&app).await;
+        pay_order(&app, &order).await;
+        let finance = app.signed_in(FINANCE).await;
+        let page = preview(&finance, &plan).await;
+        assert_eq!(apply(&finance, &plan, &fingerprint_in(&page)).await.status(), 303);
+        let earned = order_net(&app, &order).await;
+        assert!(earned > 0);
+
+        // After the sale Kessler IT drops to Silver and becomes a referral partner, and the
+        // products it sold move to another product line: the order keeps the facts it was
+        // placed with, so no rule matches it differently.
+        organization::Entity::update(organization::ActiveModel {
+            id: Set(order.partner_id),
+            tier: Set(Some("Silver".to_owned())),
+            partner_type: Set(Some("referral".to_owned())),
+            ..Default::default()
+        })
+        .exec(&app.pool)
+        .await
+        .unwrap();
+        let sold = order_line::Entity::find().filter(order_line::Column::OrderId.eq(order.id)).all(&app.pool).await.unwrap();
+        for line in &sold {
+            product::Entity::update(product::ActiveModel {
+                id: Set(line.product_id),
+                product_line: Set("Moved elsewhere".to_owned()),
+                ..Default::default()
+            })
+            .exec(&app.pool)
+            .await
+            .unwrap();
+        }
+        let page = preview(&finance, &plan).await;
+        assert!(page.contains("Nothing to write"), "{page}");
+        assert_eq!(order_net(&app, &order).await, earned);
+        let placed = sales_order::Entity::find_by_id(order.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(placed.partner_tier.as_deref(), Some("Gold"));
     }
 }
