@@ -198,6 +198,8 @@ struct StatementPage {
     timeline: Vec<TimelineEntry>,
     flash: Option<String>,
     can_approve: bool,
+    /// The statement as shown, sent back with an approval: approving pins what was seen.
+    seen: String,
     prepared_by_viewer: bool,
     can_pay: bool,
     can_open_orders: bool,
@@ -344,6 +346,7 @@ pub async fn statement(
         flash: notice.done,
         can_approve: status == StatementStatus::Pending
             && scope.can(Permission::SettlementsApprove),
+        seen: store::version_of(&statement),
         prepared_by_viewer: statement.prepared_by == Some(scope.user_id),
         can_pay: status == StatementStatus::Approved && scope.can(Permission::PayoutsManage),
         can_open_orders: scope.can(Permission::OrdersRead),
@@ -437,12 +440,20 @@ fn back_to(statement: &Settlement, message: &str) -> Response {
     )
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ApproveForm {
+    /// [`store::version_of`] the statement as the approver saw it.
+    seen: String,
+}
+
 pub async fn approve(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     context: PageContext,
     scope: Scope,
     Path(id): Path<String>,
+    Form(form): Form<ApproveForm>,
 ) -> AppResult<Response> {
     scope.require(Permission::SettlementsApprove)?;
     let statement = store::find_statement(&state.db, &scope, parse_id(&id)?).await?;
@@ -459,6 +470,16 @@ pub async fn approve(
             &statement,
             &format!(
                 "You prepared {} or wrote lines on it, so someone else in finance must approve it (four eyes).",
+                statement.number
+            ),
+        ));
+    }
+    if form.seen.trim() != store::version_of(&statement) {
+        return Ok(back_to(
+            &statement,
+            &format!(
+                "{} changed since you opened it: its lines or totals are not what you saw. Check \
+                 them again, then approve.",
                 statement.number
             ),
         ));

@@ -767,6 +767,12 @@ async fn transition(
     Ok(true)
 }
 
+/// Which state of a statement a page showed: its last change, to the microsecond as stored.
+/// Every change to its lines or totals moves it.
+pub fn version_of(statement: &Settlement) -> String {
+    (statement.updated_at.unix_timestamp_nanos() / 1_000).to_string()
+}
+
 /// Whether `user` wrote any line of the statement (an adjustment, a run they applied).
 pub async fn wrote_a_line_of(db: &Db, statement: &Settlement, user: Uuid) -> Result<bool, DbErr> {
     use sea_orm::PaginatorTrait;

@@ -238,7 +238,16 @@ on_both_databases! {
         assert_eq!(unchanged.status, "pending");
 
         let second = app.signed_in(SECOND_FINANCE).await;
-        assert_eq!(second.post_form(&format!("{path}/approve"), &[]).await.status(), 303);
+        // Approving pins the statement as it was shown: a stale view is refused in words.
+        let page = second.get(&path).await.text().await.unwrap();
+        let marker = "name=\"seen\" value=\"";
+        let at = page.find(marker).expect("the approval carries what was seen") + marker.len();
+        let seen = page[at..].split('"').next().unwrap().to_owned();
+        let stale = second.post_form(&format!("{path}/approve"), &[("seen", "0")]).await;
+        let notice = stale.headers()["location"].to_str().unwrap().to_owned();
+        assert!(second.get(&notice).await.text().await.unwrap().contains("changed since you opened it"));
+        assert_eq!(statement::Entity::find_by_id(prepared.id).one(&app.pool).await.unwrap().unwrap().status, "pending");
+        assert_eq!(second.post_form(&format!("{path}/approve"), &[("seen", seen.as_str())]).await.status(), 303);
         // Paying needs a reference and a date; a bad one changes nothing.
         let refused = second.post_form(&format!("{path}/pay"), &[("reference", ""), ("paid_on", "2026-13-01")]).await;
         let notice = refused.headers()["location"].to_str().unwrap().to_owned();
