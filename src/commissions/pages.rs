@@ -290,6 +290,11 @@ fn describe_event(kind: &str, from: Option<&str>, to: Option<&str>) -> String {
     match kind {
         "prepared" => "Statement prepared".to_owned(),
         "lines_added" => format!("{} new lines added", to.unwrap_or("0")),
+        "opening" => format!(
+            "Opening balance: {} → {}",
+            from.unwrap_or("—"),
+            to.unwrap_or("—")
+        ),
         "status" => format!("Status: {} → {}", status(from), status(to)),
         other => other.to_owned(),
     }

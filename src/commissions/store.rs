@@ -328,7 +328,63 @@ pub async fn correct_statement(
         Some(format!("Corrects {}: {reason}", earlier.number)),
     )
     .await?;
+    refresh_later_openings(conn, &revision, actor, at).await?;
     Ok(Some(revision))
+}
+
+/// After a correction, the partner's later statements that are still pending take their
+/// opening balance from the statement before them again (a negative total or an overpayment is
+/// carried, as when they were prepared). Approved and paid ones keep what was approved; the
+/// pending ones after them carry from them.
+async fn refresh_later_openings(
+    conn: &impl ConnectionTrait,
+    corrected: &Settlement,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let later = statement::Entity::find()
+        .filter(statement::Column::PartnerId.eq(corrected.partner_id))
+        .filter(statement::Column::PlanId.eq(corrected.plan_id))
+        .filter(statement::Column::PeriodStart.gt(corrected.period_start))
+        .filter(statement::Column::Status.ne(StatementStatus::Corrected.key()))
+        .order_by_asc(statement::Column::PeriodStart)
+        .all(conn)
+        .await?;
+    let mut before = corrected.clone();
+    for next in later {
+        let opening = before.total_minor.min(0) + before.payout_minor.min(0);
+        if next.status != StatementStatus::Pending.key() || next.opening_minor == opening {
+            before = next;
+            continue;
+        }
+        let total = opening + next.lines_minor;
+        let refreshed = statement::ActiveModel {
+            id: Set(next.id),
+            opening_minor: Set(opening),
+            total_minor: Set(total),
+            payout_minor: Set(total.max(0) - next.paid_before_minor),
+            updated_at: Set(at),
+            ..Default::default()
+        }
+        .update(conn)
+        .await?;
+        let shown = |minor: i64| crate::orders::model::money(minor, &next.currency);
+        record_event(
+            conn,
+            &refreshed,
+            actor,
+            at,
+            "opening",
+            (Some(&shown(next.opening_minor)), Some(&shown(opening))),
+            Some(format!(
+                "carried from {} after {} corrected an earlier statement",
+                before.number, corrected.number
+            )),
+        )
+        .await?;
+        before = refreshed;
+    }
+    Ok(())
 }
 
 /// A partner's latest statements the caller may read, newest period first.

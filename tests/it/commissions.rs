@@ -660,3 +660,81 @@ on_both_databases! {
         assert_eq!(placed.partner_tier.as_deref(), Some("Gold"));
     }
 }
+
+on_both_databases! {
+    async fn a_correction_carries_into_the_next_pending_statements_opening(app) {
+        use portico::commissions::entity::event;
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+        let app = app.with_demo_program().await;
+        // A pending statement whose partner's statement of the period before is approved or paid.
+        let all = statement::Entity::find()
+            .filter(statement::Column::Status.ne("corrected"))
+            .order_by_asc(statement::Column::PeriodStart)
+            .all(&app.pool)
+            .await
+            .unwrap();
+        let (earlier, pending) = all
+            .iter()
+            .filter(|s| s.status == "pending")
+            .find_map(|pending| {
+                let earlier = all
+                    .iter()
+                    .filter(|e| e.partner_id == pending.partner_id && e.plan_id == pending.plan_id && e.period_start < pending.period_start)
+                    .max_by_key(|e| e.period_start)?;
+                matches!(earlier.status.as_str(), "approved" | "paid").then(|| (earlier.clone(), pending.clone()))
+            })
+            .expect("the demo has a pending statement after a settled one");
+
+        // Finance finds the earlier period overpaid: a line of EUR -100,000 lands on its correction.
+        line::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            partner_id: Set(earlier.partner_id),
+            plan_id: Set(earlier.plan_id),
+            kind: Set("adjustment".to_owned()),
+            order_id: Set(None),
+            order_line_id: Set(None),
+            rule_version_id: Set(None),
+            base_minor: Set(0),
+            rate_bp: Set(None),
+            amount_minor: Set(-10_000_000),
+            currency: Set(earlier.currency.clone()),
+            earned_on: Set(earlier.period_end),
+            calculated_at: Set(portico::platform::time::now()),
+            explanation: Set("Clawback of a duplicated rebate".to_owned()),
+            reason: Set(Some("Duplicated rebate".to_owned())),
+            author_user_id: Set(None),
+            author_label: Set("Finance".to_owned()),
+            statement_id: Set(None),
+        }
+        .insert(&app.pool)
+        .await
+        .unwrap();
+        let finance = app.signed_in(FINANCE).await;
+        let corrected = finance
+            .post_form(&format!("/commissions/statements/{}/correct", earlier.id), &[("reason", "Duplicated rebate clawed back")])
+            .await;
+        assert_eq!(corrected.status(), 303);
+        let revision = statement::Entity::find()
+            .filter(statement::Column::SupersedesId.eq(earlier.id))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .expect("a revision corrects the earlier statement");
+        assert!(revision.total_minor < 0);
+
+        let refreshed = statement::Entity::find_by_id(pending.id).one(&app.pool).await.unwrap().unwrap();
+        let carried = revision.total_minor.min(0) + revision.payout_minor.min(0);
+        assert_eq!(refreshed.opening_minor, carried, "the correction reaches the next pending statement");
+        assert_eq!(refreshed.total_minor, carried + refreshed.lines_minor);
+        assert_eq!(refreshed.payout_minor, refreshed.total_minor.max(0) - refreshed.paid_before_minor);
+        let told = event::Entity::find()
+            .filter(event::Column::StatementId.eq(pending.id))
+            .filter(event::Column::Kind.eq("opening"))
+            .count(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(told, 1, "its history says why the opening moved");
+        let page = finance.get(&format!("/commissions/statements/{}", pending.id)).await.text().await.unwrap();
+        assert!(page.contains("Opening balance:"), "{page}");
+    }
+}
