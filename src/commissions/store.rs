@@ -308,12 +308,12 @@ pub async fn correct_statement(
         .exec(conn)
         .await?;
     let lines_minor = chain_sum(conn, &revision).await?;
-    let total = revision.opening_minor + lines_minor;
+    let (total, payout) = total_and_payout(revision.opening_minor, lines_minor, paid_before);
     let revision = statement::ActiveModel {
         id: Set(revision.id),
         lines_minor: Set(lines_minor),
         total_minor: Set(total),
-        payout_minor: Set(total.max(0) - paid_before),
+        payout_minor: Set(payout),
         ..Default::default()
     }
     .update(conn)
@@ -352,17 +352,17 @@ async fn refresh_later_openings(
         .await?;
     let mut before = corrected.clone();
     for next in later {
-        let opening = before.total_minor.min(0) + before.payout_minor.min(0);
+        let opening = carried_from(&before);
         if next.status != StatementStatus::Pending.key() || next.opening_minor == opening {
             before = next;
             continue;
         }
-        let total = opening + next.lines_minor;
+        let (total, payout) = total_and_payout(opening, next.lines_minor, next.paid_before_minor);
         let refreshed = statement::ActiveModel {
             id: Set(next.id),
             opening_minor: Set(opening),
             total_minor: Set(total),
-            payout_minor: Set(total.max(0) - next.paid_before_minor),
+            payout_minor: Set(payout),
             updated_at: Set(at),
             ..Default::default()
         }
@@ -677,9 +677,7 @@ pub async fn generate_statements(
     let mut generated = Generated::default();
     for partner_id in partners {
         // A negative total, or a correction that paid out more than it now owes, is carried.
-        let opening = carried
-            .get(&partner_id)
-            .map_or(0, |s| s.total_minor.min(0) + s.payout_minor.min(0));
+        let opening = carried.get(&partner_id).map_or(0, carried_from);
         let settlement = match this_period.remove(&partner_id) {
             Some(existing) if existing.status == StatementStatus::Pending.key() => {
                 if !unsettled.contains_key(&partner_id) {
@@ -758,12 +756,16 @@ pub async fn generate_statements(
             .rows_affected;
         // Summed from what is attached, not from what was read before attaching.
         let lines_minor = chain_sum(conn, &settlement).await?;
-        let total = settlement.opening_minor + lines_minor;
+        let (total, payout) = total_and_payout(
+            settlement.opening_minor,
+            lines_minor,
+            settlement.paid_before_minor,
+        );
         statement::ActiveModel {
             id: Set(settlement.id),
             lines_minor: Set(lines_minor),
             total_minor: Set(total),
-            payout_minor: Set(total.max(0) - settlement.paid_before_minor),
+            payout_minor: Set(payout),
             updated_at: Set(at),
             ..Default::default()
         }
@@ -821,6 +823,19 @@ async fn transition(
     )
     .await?;
     Ok(true)
+}
+
+/// What a statement carries into the partner's next one: a negative total (clawbacks beyond
+/// earnings), and what earlier revisions paid beyond what it now owes.
+fn carried_from(statement: &Settlement) -> i64 {
+    statement.total_minor.min(0) + statement.payout_minor.min(0)
+}
+
+/// A statement's total and payout from its opening, its lines and what earlier revisions of its
+/// period paid: a negative total pays nothing (it is carried instead).
+fn total_and_payout(opening_minor: i64, lines_minor: i64, paid_before_minor: i64) -> (i64, i64) {
+    let total = opening_minor + lines_minor;
+    (total, total.max(0) - paid_before_minor)
 }
 
 /// Which state of a statement a page showed: its last change, to the microsecond as stored.
@@ -1016,4 +1031,74 @@ pub async fn resolve_dispute(
         .exec(conn)
         .await?;
     Ok(moved.rows_affected == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Over any chain of revisions of one period: each pays what it owes beyond what the
+        /// ones before paid, so the revisions together pay exactly the positive part of the
+        /// last total, and what is carried on is what remains owed.
+        #[test]
+        fn revisions_pay_exactly_what_is_owed_and_carry_the_rest(
+            opening in -1_000_000_i64..1_000_000,
+            batches in prop::collection::vec(prop::collection::vec(-500_000_i64..500_000, 0..6), 1..5),
+        ) {
+            let mut lines_minor = 0_i64;
+            let mut paid = 0_i64;
+            let mut last = (0, 0);
+            for batch in &batches {
+                lines_minor += batch.iter().sum::<i64>();
+                let (total, payout) = total_and_payout(opening, lines_minor, paid);
+                prop_assert_eq!(total, opening + lines_minor, "the total is the opening plus every line");
+                paid += payout;
+                last = (total, payout);
+            }
+            prop_assert_eq!(paid, last.0.max(0), "paid in all: the positive part of the last total");
+            let statement = Settlement {
+                total_minor: last.0,
+                payout_minor: last.1,
+                ..blank()
+            };
+            let owed_back = carried_from(&statement);
+            prop_assert!(owed_back <= 0);
+            if last.1 >= 0 {
+                prop_assert_eq!(owed_back, last.0.min(0));
+            }
+        }
+    }
+
+    fn blank() -> Settlement {
+        let at = OffsetDateTime::UNIX_EPOCH;
+        Settlement {
+            id: Uuid::nil(),
+            number: String::new(),
+            partner_id: Uuid::nil(),
+            plan_id: Uuid::nil(),
+            period_start: at.date(),
+            period_end: at.date(),
+            revision: 1,
+            currency: "EUR".into(),
+            opening_minor: 0,
+            lines_minor: 0,
+            total_minor: 0,
+            paid_before_minor: 0,
+            payout_minor: 0,
+            status: "pending".into(),
+            expected_payout_on: at.date(),
+            prepared_by: None,
+            prepared_label: String::new(),
+            approved_by: None,
+            approved_label: None,
+            approved_at: None,
+            paid_on: None,
+            payout_reference: None,
+            supersedes_id: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
 }
