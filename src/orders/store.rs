@@ -808,22 +808,9 @@ pub async fn take_synced_lines(
     {
         position += 1;
         total_minor += new.total_minor;
-        order_line::ActiveModel {
-            id: Set(ids::new_id()),
-            order_id: Set(order.id),
-            partner_id: Set(order.partner_id),
-            position: Set(position),
-            product_id: Set(new.product_id),
-            sku: Set(new.sku.clone()),
-            product_name: Set(new.product_name.clone()),
-            quantity: Set(new.quantity),
-            unit_price_minor: Set(new.unit_price_minor),
-            discount_bp: Set(new.discount_bp),
-            total_minor: Set(new.total_minor),
-            product_line: Set(product_lines.get(&new.product_id).cloned()),
-        }
-        .insert(conn)
-        .await?;
+        new_line(order, position, new, &product_lines)
+            .insert(conn)
+            .await?;
     }
     sales_order::Entity::update(sales_order::ActiveModel {
         id: Set(order.id),
@@ -869,24 +856,35 @@ async fn insert_lines(
 ) -> Result<(), DbErr> {
     let product_lines = product_lines_of(conn, valid).await?;
     for (position, line) in valid.iter().enumerate() {
-        order_line::ActiveModel {
-            id: Set(ids::new_id()),
-            order_id: Set(order.id),
-            partner_id: Set(order.partner_id),
-            position: Set(i32::try_from(position + 1).unwrap_or(i32::MAX)),
-            product_id: Set(line.product_id),
-            sku: Set(line.sku.clone()),
-            product_name: Set(line.product_name.clone()),
-            quantity: Set(line.quantity),
-            unit_price_minor: Set(line.unit_price_minor),
-            discount_bp: Set(line.discount_bp),
-            total_minor: Set(line.total_minor),
-            product_line: Set(product_lines.get(&line.product_id).cloned()),
-        }
-        .insert(conn)
-        .await?;
+        let position = i32::try_from(position + 1).unwrap_or(i32::MAX);
+        new_line(order, position, line, &product_lines)
+            .insert(conn)
+            .await?;
     }
     Ok(())
+}
+
+/// A checked line as the order's row at `position`, with the product line it is sold under.
+fn new_line(
+    order: &Order,
+    position: i32,
+    line: &super::model::ValidLine,
+    product_lines: &HashMap<Uuid, String>,
+) -> order_line::ActiveModel {
+    order_line::ActiveModel {
+        id: Set(ids::new_id()),
+        order_id: Set(order.id),
+        partner_id: Set(order.partner_id),
+        position: Set(position),
+        product_id: Set(line.product_id),
+        sku: Set(line.sku.clone()),
+        product_name: Set(line.product_name.clone()),
+        quantity: Set(line.quantity),
+        unit_price_minor: Set(line.unit_price_minor),
+        discount_bp: Set(line.discount_bp),
+        total_minor: Set(line.total_minor),
+        product_line: Set(product_lines.get(&line.product_id).cloned()),
+    }
 }
 
 /// Marks the order blocked, with why and who must act; false when it changed meanwhile.
