@@ -307,7 +307,7 @@ const SECTIONS: &[Section] = &[
     },
     Section {
         group: Some(INTEGRATIONS),
-        label: "Integrations",
+        label: "Status",
         own_label: None,
         href: "/integrations",
         permission: Some(Permission::IntegrationsRead),

@@ -228,7 +228,7 @@ async fn each_role_sees_only_the_navigation_it_may_use() {
             "Commissions",
             "Support",
             "Library",
-            "Integrations",
+            "Status",
             "Webhooks",
             "API tokens",
             "Users",
