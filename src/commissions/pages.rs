@@ -402,6 +402,8 @@ pub async fn correct(
     };
     let reason = reason.as_str();
     let txn = crate::platform::db::begin_write(&state.db).await?;
+    // The plan's lock: a run preparing statements meanwhile would miss the carried balance.
+    accrual::lock_plan(&txn, statement.plan_id).await?;
     let Some(revision) =
         store::correct_statement(&txn, &statement, reason, &actor(&scope, &context), now()).await?
     else {

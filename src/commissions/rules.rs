@@ -312,7 +312,8 @@ async fn conflicts(
             errors.push((
                 "effective_from",
                 format!(
-                    "{} saved v{} of this rule meanwhile; open the rules page again and start                      from that version.",
+                    "{} saved v{} of this rule meanwhile; open the rules page again and start \
+                     from that version.",
                     newest.created_label, newest.version
                 ),
             ));

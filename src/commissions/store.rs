@@ -358,16 +358,32 @@ async fn refresh_later_openings(
             continue;
         }
         let (total, payout) = total_and_payout(opening, next.lines_minor, next.paid_before_minor);
-        let refreshed = statement::ActiveModel {
-            id: Set(next.id),
-            opening_minor: Set(opening),
-            total_minor: Set(total),
-            payout_minor: Set(payout),
-            updated_at: Set(at),
-            ..Default::default()
+        // Only while it is still the pending statement read above: one approved meanwhile
+        // keeps what its approver saw.
+        let changed = statement::Entity::update_many()
+            .set(statement::ActiveModel {
+                opening_minor: Set(opening),
+                total_minor: Set(total),
+                payout_minor: Set(payout),
+                updated_at: Set(at),
+                ..Default::default()
+            })
+            .filter(statement::Column::Id.eq(next.id))
+            .filter(statement::Column::Status.eq(StatementStatus::Pending.key()))
+            .filter(statement::Column::UpdatedAt.eq(next.updated_at))
+            .exec(conn)
+            .await?;
+        if changed.rows_affected != 1 {
+            before = next;
+            continue;
         }
-        .update(conn)
-        .await?;
+        let refreshed = Settlement {
+            opening_minor: opening,
+            total_minor: total,
+            payout_minor: payout,
+            updated_at: at,
+            ..next.clone()
+        };
         let shown = |minor: i64| crate::orders::model::money(minor, &next.currency);
         record_event(
             conn,

@@ -328,12 +328,12 @@ pub async fn rotate(
     let found = webhooks::find(&state.db, &scope, subscription_id(&id)?).await?;
     let at = now();
     let txn = begin_write(&state.db).await?;
-    webhooks::rotate_secret(&txn, &found, at).await?;
+    let rotated = webhooks::rotate_secret(&txn, &found, at).await?;
     audit::record(
         &txn,
         Entry::by(&scope, &client, "webhook.secret_rotated")
             .on("webhook_subscription", found.id)
-            .with(json!({ "url": found.url, "previous_signs_until": format_moment(at + webhooks::ROTATION_OVERLAP) })),
+            .with(json!({ "url": found.url, "previous_signs_until": rotated.previous_secret_until.map(format_moment) })),
     )
     .await?;
     txn.commit().await?;

@@ -355,7 +355,8 @@ pub struct SyncedDocument {
 }
 
 /// Attaches a document (an invoice, a delivery note …) to an order the source synced, found by
-/// the source's own reference. The request's body is the file, its `Content-Type` the file's.
+/// the source's own reference. The request's body is the file; its type is read from its bytes
+/// and must agree with the file name.
 /// Sending the same file again changes nothing: the answer is `unchanged` with the document
 /// already there, so no `Idempotency-Key` is needed (one is honoured for files up to 5 MB).
 #[utoipa::path(
@@ -373,7 +374,7 @@ pub struct SyncedDocument {
         (status = 201, description = "The document was added to the order", body = SyncedDocument),
         (status = 403, description = "The token may not approve orders", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "The source synced no such order in the token's scope", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "The kind, the file name or the file is missing or invalid", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "The kind, the file name or the file is missing or invalid, or the file's bytes are not what its name says", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 pub async fn sync_document(
@@ -382,7 +383,6 @@ pub async fn sync_document(
     scope: Scope,
     Path((key, reference)): Path<(String, String)>,
     ApiQuery(params): ApiQuery<DocumentParams>,
-    headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> ApiResult<Response> {
     scope.require(Permission::OrdersApprove)?;
@@ -421,12 +421,9 @@ pub async fn sync_document(
             return Err(Problem::invalid(errors));
         }
     };
-    let content_type = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or("application/octet-stream")
-        .to_owned();
+    // The type partners download it as is read from its bytes, as for uploads on the pages.
+    let content_type = crate::platform::files::content_type_of(&file_name, &bytes)
+        .map_err(|problem| Problem::field("body", "type_mismatch", problem))?;
     let stored = state
         .files
         .put_pending(bytes)

@@ -303,16 +303,33 @@ pub fn signing_secrets(subscription: &Subscription, at: OffsetDateTime) -> Vec<&
 pub const ROTATION_OVERLAP: time::Duration = time::Duration::hours(24);
 
 /// Gives the subscription a new secret; the old one signs beside it for [`ROTATION_OVERLAP`].
+/// Rotating again while an overlap runs keeps the secret receivers had before it (the one
+/// made moments ago is the one no receiver can hold yet).
 pub async fn rotate_secret(
     conn: &impl ConnectionTrait,
     subscription: &Subscription,
     at: OffsetDateTime,
 ) -> Result<Subscription, DbErr> {
+    let overlapping = subscription
+        .previous_secret_until
+        .is_some_and(|until| at < until)
+        && subscription.previous_secret.is_some();
+    let (previous, until) = if overlapping {
+        (
+            subscription.previous_secret.clone(),
+            subscription.previous_secret_until,
+        )
+    } else {
+        (
+            Some(subscription.secret.clone()),
+            Some(at + ROTATION_OVERLAP),
+        )
+    };
     subscription::ActiveModel {
         id: Set(subscription.id),
         secret: Set(format!("whsec_{}", random_token())),
-        previous_secret: Set(Some(subscription.secret.clone())),
-        previous_secret_until: Set(Some(at + ROTATION_OVERLAP)),
+        previous_secret: Set(previous),
+        previous_secret_until: Set(until),
         ..Default::default()
     }
     .update(conn)

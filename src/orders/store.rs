@@ -753,9 +753,9 @@ pub async fn revise_draft(
     Ok(true)
 }
 
-/// Takes a source's lines onto a synced order. A line of a SKU the order has is updated in
-/// place and a new SKU is added after the others, so commission already computed on a line
-/// keeps pointing at it; a line the source no longer sends stays, at quantity 0 and total 0, so
+/// Takes a source's lines onto a synced order. A line of a SKU the order has (the n-th of that
+/// SKU, where one stands on several lines) is updated in place and a new one is added after the
+/// others, so commission already computed on a line keeps pointing at it; a line the source no longer sends stays, at quantity 0 and total 0, so
 /// the next accrual writes its correction instead of leaving its commission behind. The order's
 /// total follows; the timeline records the lines before and after.
 pub async fn take_synced_lines(
@@ -769,8 +769,24 @@ pub async fn take_synced_lines(
     let product_lines = product_lines_of(conn, incoming).await?;
     let mut position = before.iter().map(|l| l.position).max().unwrap_or(0);
     let mut total_minor = 0_i64;
-    for line in &before {
-        let taken = incoming.iter().find(|new| new.sku == line.sku);
+    // A SKU may stand on several lines: the n-th line of a SKU is matched with its n-th line.
+    let keys = |skus: Vec<&str>| -> Vec<(String, usize)> {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        skus.into_iter()
+            .map(|sku| {
+                let n = seen.entry(sku).or_default();
+                *n += 1;
+                (sku.to_owned(), *n)
+            })
+            .collect()
+    };
+    let before_keys = keys(before.iter().map(|l| l.sku.as_str()).collect());
+    let incoming_keys = keys(incoming.iter().map(|l| l.sku.as_str()).collect());
+    for (line, key) in before.iter().zip(&before_keys) {
+        let taken = incoming_keys
+            .iter()
+            .position(|k| k == key)
+            .map(|index| &incoming[index]);
         let (quantity, unit_price_minor, discount_bp, total) =
             taken.map_or((0, line.unit_price_minor, line.discount_bp, 0), |new| {
                 (
@@ -802,9 +818,10 @@ pub async fn take_synced_lines(
         .exec(conn)
         .await?;
     }
-    for new in incoming
+    for (new, _) in incoming
         .iter()
-        .filter(|new| !before.iter().any(|line| line.sku == new.sku))
+        .zip(&incoming_keys)
+        .filter(|(_, key)| !before_keys.contains(key))
     {
         position += 1;
         total_minor += new.total_minor;

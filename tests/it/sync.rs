@@ -287,6 +287,28 @@ on_both_databases! {
         let (_, again) = sync(&app, &token, json!([second])).await;
         assert_eq!(outcomes(&again), ["unchanged"], "the same lines again change nothing");
 
+        // A SKU on two lines: the second line's change lands on the second line.
+        let mut twice = record("SAP-L2", &brightline, "confirmed", None);
+        twice["lines"] = json!([
+            { "sku": "NW-SW-1000", "quantity": 2, "unit_price_minor": 120000 },
+            { "sku": "NW-SW-1000", "quantity": 3, "unit_price_minor": 120000, "discount_bp": 500 },
+        ]);
+        let (_, made) = sync(&app, &token, json!([twice.clone()])).await;
+        let twice_id = uuid::Uuid::parse_str(made["results"][0]["order_id"].as_str().unwrap()).unwrap();
+        let rows = || async {
+            order_line::Entity::find().filter(order_line::Column::OrderId.eq(twice_id)).order_by_asc(order_line::Column::Position).all(&app.pool).await.unwrap()
+        };
+        let first_rows = rows().await;
+        twice["lines"][1]["quantity"] = json!(5);
+        let (_, changed) = sync(&app, &token, json!([twice.clone()])).await;
+        assert_eq!(outcomes(&changed), ["updated"]);
+        let changed_rows = rows().await;
+        assert_eq!(changed_rows.len(), 2);
+        assert_eq!((changed_rows[0].id, changed_rows[0].quantity), (first_rows[0].id, 2));
+        assert_eq!((changed_rows[1].id, changed_rows[1].quantity), (first_rows[1].id, 5));
+        let (_, again) = sync(&app, &token, json!([twice])).await;
+        assert_eq!(outcomes(&again), ["unchanged"]);
+
         // Documents by the order's reference: the same file twice is one document.
         let path = "/api/v1/sync/erp/orders/SAP-L1/documents?kind=invoice&file_name=INV-2026-0042.pdf";
         let (status, created) = post_document(&app, &token, path, b"%PDF-1.4 invoice 42").await;
@@ -310,6 +332,9 @@ on_both_databases! {
         assert_eq!(status, 422);
         let fields: Vec<&str> = refused["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
         assert_eq!(fields, ["kind", "file_name", "body"]);
+        let (status, mismatch) = post_document(&app, &token, "/api/v1/sync/erp/orders/SAP-L1/documents?kind=invoice&file_name=INV-9.pdf", b"MZ\x90\x00 not a pdf").await;
+        assert_eq!(status, 422, "{mismatch}");
+        assert_eq!(mismatch["errors"][0]["field"], "body");
         let (status, _) = post_document(&app, &token, "/api/v1/sync/erp/orders/SAP-NONE/documents?kind=invoice&file_name=x.pdf", b"x").await;
         assert_eq!(status, 404);
         let partner = make_token(&app.signed_in(PARTNER_ADMIN).await, "Mine", &["orders.read", "orders.write"]).await;
