@@ -16,8 +16,8 @@ use super::store::{self, CommissionLine, Dispute, Settlement, StatementFilter, S
 use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
-    ApiJson, ApiQuery, ApiResult, FieldError, Keyset, PageQuery, Problem, ProblemDocument,
-    ThreadMessage, moment, next_page, path_id, thread_messages,
+    ApiJson, ApiQuery, ApiResult, Keyset, PageQuery, Problem, ProblemDocument, ThreadMessage,
+    list_filter, moment, next_page, path_id, thread_messages,
 };
 use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::threads;
@@ -228,7 +228,7 @@ pub struct ApiEarnings {
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct StatementQuery {
-    /// `pending`, `approved`, `paid` or `corrected`.
+    /// Any of `pending`, `approved`, `paid`, `corrected`, comma-separated.
     pub status: Option<String>,
     /// One partner's statements.
     pub partner_id: Option<Uuid>,
@@ -253,23 +253,22 @@ pub async fn statements(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<StatementPage>> {
     scope.require(Permission::CommissionsRead)?;
-    let status = match query.status.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(key) => StatementStatus::parse(key).map(Some).ok_or_else(|| {
-            Problem::invalid(vec![FieldError::new(
-                "status",
-                "unknown",
-                format!("\"{key}\" is not a statement status"),
-            )])
-        }),
-    };
-    let (status, (limit, after)) = Problem::both(
-        status,
+    let mut errors = Vec::new();
+    let statuses = list_filter(
+        "status",
+        query.status.as_deref(),
+        "a statement status",
+        StatementStatus::parse,
+        &mut errors,
+    );
+    let statuses = Problem::unless_any(errors).map(|()| statuses);
+    let (statuses, (limit, after)) = Problem::both(
+        statuses,
         Problem::both(page.limit(), page.cursor(Keyset::decode)),
     )?;
     let filter = StatementFilter {
         partner_id: query.partner_id,
-        status,
+        statuses,
         plan_id: None,
     };
     let before = after.map(|k| (k.moment(), k.id));

@@ -100,7 +100,9 @@ pub async fn statements(
     let partners = scope.partners(Permission::CommissionsRead)?;
     let filter = StatementFilter {
         partner_id: Uuid::parse_str(query.partner.trim()).ok(),
-        status: StatementStatus::parse(query.status.trim()),
+        statuses: StatementStatus::parse(query.status.trim())
+            .into_iter()
+            .collect(),
         plan_id: None,
     };
     let found = store::list_statements(&state.db, &scope, &filter).await?;

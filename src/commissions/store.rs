@@ -121,11 +121,11 @@ pub async fn rules(db: &Db, plan_id: Uuid) -> Result<Vec<RuleWithVersions>, DbEr
         .collect())
 }
 
-/// What a statement list shows; `None` filters nothing.
+/// What a statement list shows; `None` or no statuses filters nothing.
 #[derive(Debug, Default)]
 pub struct StatementFilter {
     pub partner_id: Option<Uuid>,
-    pub status: Option<StatementStatus>,
+    pub statuses: Vec<StatementStatus>,
     pub plan_id: Option<Uuid>,
 }
 
@@ -142,8 +142,10 @@ fn filtered_statements(
     if let Some(partner) = filter.partner_id {
         query = query.filter(statement::Column::PartnerId.eq(partner));
     }
-    if let Some(status) = filter.status {
-        query = query.filter(statement::Column::Status.eq(status.key()));
+    if !filter.statuses.is_empty() {
+        query = query.filter(
+            statement::Column::Status.is_in(filter.statuses.iter().map(|status| status.key())),
+        );
     }
     if let Some(plan) = filter.plan_id {
         query = query.filter(statement::Column::PlanId.eq(plan));
@@ -328,54 +330,83 @@ pub async fn correct_statement(
         Some(format!("Corrects {}: {reason}", earlier.number)),
     )
     .await?;
-    refresh_later_openings(conn, &revision, actor, at).await?;
+    let why = format!("{} corrected {}", revision.number, earlier.number);
+    refresh_later_openings(conn, carried_from(earlier), &revision, &why, actor, at).await?;
     Ok(Some(revision))
 }
 
-/// After a correction, the partner's later statements that are still pending take their
-/// opening balance from the statement before them again (a negative total or an overpayment is
-/// carried, as when they were prepared). Approved and paid ones keep what was approved; the
-/// pending ones after them carry from them.
+/// After `changed` (a correction, or a pending statement that took more lines) carries a
+/// different balance than the `was_carrying` its later statements were prepared from, the
+/// partner's later statements that are still pending open with the difference too. An
+/// approved or paid one keeps what was approved: the difference becomes an adjustment line for
+/// the next statement instead, so no clawback or overpayment is lost (the statements after it
+/// already carry from it).
 async fn refresh_later_openings(
     conn: &impl ConnectionTrait,
-    corrected: &Settlement,
+    was_carrying: i64,
+    changed: &Settlement,
+    why: &str,
     actor: &Actor,
     at: OffsetDateTime,
 ) -> Result<(), DbErr> {
+    let mut difference = carried_from(changed) - was_carrying;
+    if difference == 0 {
+        return Ok(());
+    }
     let later = statement::Entity::find()
-        .filter(statement::Column::PartnerId.eq(corrected.partner_id))
-        .filter(statement::Column::PlanId.eq(corrected.plan_id))
-        .filter(statement::Column::PeriodStart.gt(corrected.period_start))
+        .filter(statement::Column::PartnerId.eq(changed.partner_id))
+        .filter(statement::Column::PlanId.eq(changed.plan_id))
+        .filter(statement::Column::PeriodStart.gt(changed.period_start))
         .filter(statement::Column::Status.ne(StatementStatus::Corrected.key()))
         .order_by_asc(statement::Column::PeriodStart)
         .all(conn)
         .await?;
-    let mut before = corrected.clone();
+    let shown = |minor: i64| crate::orders::model::money(minor, &changed.currency);
+    let mut before = changed.number.clone();
     for next in later {
-        let opening = carried_from(&before);
-        if next.status != StatementStatus::Pending.key() || next.opening_minor == opening {
-            before = next;
-            continue;
-        }
+        let opening = next.opening_minor + difference;
         let (total, payout) = total_and_payout(opening, next.lines_minor, next.paid_before_minor);
-        // Only while it is still the pending statement read above: one approved meanwhile
-        // keeps what its approver saw.
-        let changed = statement::Entity::update_many()
-            .set(statement::ActiveModel {
-                opening_minor: Set(opening),
-                total_minor: Set(total),
-                payout_minor: Set(payout),
-                updated_at: Set(at),
-                ..Default::default()
-            })
-            .filter(statement::Column::Id.eq(next.id))
-            .filter(statement::Column::Status.eq(StatementStatus::Pending.key()))
-            .filter(statement::Column::UpdatedAt.eq(next.updated_at))
-            .exec(conn)
+        let refresh = statement::ActiveModel {
+            opening_minor: Set(opening),
+            total_minor: Set(total),
+            payout_minor: Set(payout),
+            updated_at: Set(at),
+            ..Default::default()
+        };
+        // Only while it is still the pending statement read: one approved meanwhile keeps what
+        // its approver saw.
+        let refreshed = next.status == StatementStatus::Pending.key()
+            && update_if_unchanged(conn, &next, refresh).await?;
+        if !refreshed {
+            line::ActiveModel {
+                id: Set(ids::new_id()),
+                partner_id: Set(next.partner_id),
+                plan_id: Set(next.plan_id),
+                kind: Set("adjustment".to_owned()),
+                order_id: Set(None),
+                order_line_id: Set(None),
+                rule_version_id: Set(None),
+                base_minor: Set(0),
+                rate_bp: Set(None),
+                amount_minor: Set(difference),
+                currency: Set(next.currency.clone()),
+                earned_on: Set(at.date()),
+                calculated_at: Set(at),
+                explanation: Set(format!(
+                    "Balance carried after {why}: {} was already {} with an opening balance of {}, which would now be {}",
+                    next.number,
+                    next.status,
+                    shown(next.opening_minor),
+                    shown(opening),
+                )),
+                reason: Set(Some(format!("{why} after {} was {}", next.number, next.status))),
+                author_user_id: Set(actor.user_id),
+                author_label: Set(actor.label.clone()),
+                statement_id: Set(None),
+            }
+            .insert(conn)
             .await?;
-        if changed.rows_affected != 1 {
-            before = next;
-            continue;
+            return Ok(());
         }
         let refreshed = Settlement {
             opening_minor: opening,
@@ -384,7 +415,6 @@ async fn refresh_later_openings(
             updated_at: at,
             ..next.clone()
         };
-        let shown = |minor: i64| crate::orders::model::money(minor, &next.currency);
         record_event(
             conn,
             &refreshed,
@@ -392,13 +422,14 @@ async fn refresh_later_openings(
             at,
             "opening",
             (Some(&shown(next.opening_minor)), Some(&shown(opening))),
-            Some(format!(
-                "carried from {} after {} corrected an earlier statement",
-                before.number, corrected.number
-            )),
+            Some(format!("carried from {before} after {why}")),
         )
         .await?;
-        before = refreshed;
+        difference = carried_from(&refreshed) - carried_from(&next);
+        if difference == 0 {
+            break;
+        }
+        before = next.number;
     }
     Ok(())
 }
@@ -777,7 +808,7 @@ pub async fn generate_statements(
             lines_minor,
             settlement.paid_before_minor,
         );
-        statement::ActiveModel {
+        let updated = statement::ActiveModel {
             id: Set(settlement.id),
             lines_minor: Set(lines_minor),
             total_minor: Set(total),
@@ -787,6 +818,10 @@ pub async fn generate_statements(
         }
         .update(conn)
         .await?;
+        // A statement of an earlier period than some already prepared (a late line): the later
+        // ones opened without what it now carries.
+        let why = format!("{} took lines earned late", updated.number);
+        refresh_later_openings(conn, carried_from(&settlement), &updated, &why, actor, at).await?;
         if settlement.created_at != at {
             record_event(
                 conn,
@@ -814,18 +849,12 @@ async fn transition(
     at: OffsetDateTime,
     reason: Option<String>,
 ) -> Result<bool, DbErr> {
-    let moved = statement::Entity::update_many()
-        .set(statement::ActiveModel {
-            status: Set(to.key().to_owned()),
-            updated_at: Set(at),
-            ..update
-        })
-        .filter(statement::Column::Id.eq(statement.id))
-        .filter(statement::Column::Status.eq(statement.status.clone()))
-        .filter(statement::Column::UpdatedAt.eq(statement.updated_at))
-        .exec(conn)
-        .await?;
-    if moved.rows_affected != 1 {
+    let update = statement::ActiveModel {
+        status: Set(to.key().to_owned()),
+        updated_at: Set(at),
+        ..update
+    };
+    if !update_if_unchanged(conn, statement, update).await? {
         return Ok(false);
     }
     record_event(
@@ -839,6 +868,23 @@ async fn transition(
     )
     .await?;
     Ok(true)
+}
+
+/// Applies `update` only while the statement is as the caller read it (same status and last
+/// change), so of two people acting at once the second is told instead of overwriting.
+async fn update_if_unchanged(
+    conn: &impl ConnectionTrait,
+    read: &Settlement,
+    update: statement::ActiveModel,
+) -> Result<bool, DbErr> {
+    let changed = statement::Entity::update_many()
+        .set(update)
+        .filter(statement::Column::Id.eq(read.id))
+        .filter(statement::Column::Status.eq(read.status.as_str()))
+        .filter(statement::Column::UpdatedAt.eq(read.updated_at))
+        .exec(conn)
+        .await?;
+    Ok(changed.rows_affected == 1)
 }
 
 /// What a statement carries into the partner's next one: a negative total (clawbacks beyond

@@ -12,14 +12,14 @@ use uuid::Uuid;
 
 use super::discussion::{self, OrderMessage};
 use super::documents;
-use super::manage;
+use super::manage::{self, WithdrawalRefusal};
 use super::model::{LineInput, OrderInput, OrderStatus, format_percent};
-use super::store::{self, Order, OrderQuery, Sort, status_of};
+use super::store::{self, Order, OrderQuery, Sort};
 use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
     ApiJson, ApiQuery, ApiResult, FieldError, Keyset, NewThreadMessage, PageQuery, Problem,
-    ProblemDocument, ThreadMessage, moment, path_id, posted_message, thread_messages,
+    ProblemDocument, ThreadMessage, list_filter, moment, path_id, posted_message, thread_messages,
 };
 use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::threads;
@@ -168,19 +168,13 @@ pub struct OrderFilter {
 impl OrderFilter {
     fn query(&self) -> ApiResult<OrderQuery> {
         let mut errors = Vec::new();
-        let mut statuses = Vec::new();
-        for key in self.status.as_deref().unwrap_or_default().split(',') {
-            let key = key.trim();
-            match OrderStatus::parse(key) {
-                Some(status) => statuses.push(status),
-                None if key.is_empty() => {}
-                None => errors.push(FieldError::new(
-                    "status",
-                    "unknown",
-                    format!("\"{key}\" is not an order status"),
-                )),
-            }
-        }
+        let statuses = list_filter(
+            "status",
+            self.status.as_deref(),
+            "an order status",
+            OrderStatus::parse,
+            &mut errors,
+        );
         let mut day = |field: &str, text: &Option<String>| match text.as_deref() {
             None | Some("") => None,
             Some(text) => {
@@ -199,9 +193,7 @@ impl OrderFilter {
             day("ordered_from", &self.ordered_from),
             day("ordered_to", &self.ordered_to),
         );
-        if !errors.is_empty() {
-            return Err(Problem::invalid(errors));
-        }
+        Problem::unless_any(errors)?;
         Ok(OrderQuery {
             statuses,
             blocked: self.blocked,
@@ -353,9 +345,7 @@ impl NewApiOrder {
                 }
             })
             .collect();
-        if !errors.is_empty() {
-            return Err(Problem::invalid(errors));
-        }
+        Problem::unless_any(errors)?;
         Ok(OrderInput {
             customer_name: self.customer_name.clone(),
             partner_reference: self.partner_reference.clone().unwrap_or_default(),
@@ -516,14 +506,11 @@ pub async fn withdraw(
     ApiJson(withdrawal): ApiJson<Withdrawal>,
 ) -> ApiResult<Json<ApiOrderDetail>> {
     let order = manage::order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
-    if !status_of(&order).partner_may_cancel() {
-        return Err(Problem::new(
-            "conflict",
-            "The vendor has confirmed this order, so it can no longer be withdrawn.",
-        ));
-    }
-    let reason = manage::withdrawal(&order, &withdrawal.reason)
-        .map_err(|message| Problem::field("reason", "required", message))?;
+    let reason =
+        manage::withdrawal(&order, &withdrawal.reason).map_err(|refusal| match refusal {
+            WithdrawalRefusal::Confirmed => Problem::new("conflict", refusal.message()),
+            WithdrawalRefusal::NoReason => Problem::field("reason", "required", refusal.message()),
+        })?;
     let to = (OrderStatus::Cancelled, Some(reason));
     moved(
         &state,

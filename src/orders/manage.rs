@@ -289,7 +289,7 @@ pub(super) async fn place(
     let order = store::create_order(
         &txn,
         NewOrder {
-            partner_id,
+            partner: &partner,
             order: &valid,
             status,
             source: "portal",
@@ -558,15 +558,32 @@ pub(super) async fn submit_refusal(
     }))
 }
 
-/// The reason a partner withdraws `order` with, or what stops the withdrawal, in words.
-pub(super) fn withdrawal(order: &Order, reason: &str) -> Result<String, &'static str> {
-    if !status_of(order).partner_may_cancel() {
-        return Err(
-            "The vendor has confirmed this order, so it can no longer be withdrawn here. Ask your partner manager or open a support request.",
-        );
+/// What stops a partner withdrawing an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum WithdrawalRefusal {
+    /// The vendor has confirmed the order: a conflict with its state.
+    Confirmed,
+    /// No reason given: a fault in the request.
+    NoReason,
+}
+
+impl WithdrawalRefusal {
+    pub(super) fn message(self) -> &'static str {
+        match self {
+            Self::Confirmed => {
+                "The vendor has confirmed this order, so it can no longer be withdrawn. Ask your partner manager or open a support request."
+            }
+            Self::NoReason => "Say why the order is withdrawn: operations read it in the timeline.",
+        }
     }
-    required_reason(reason)
-        .ok_or("Say why the order is withdrawn: operations read it in the timeline.")
+}
+
+/// The reason a partner withdraws `order` with, or what stops the withdrawal.
+pub(super) fn withdrawal(order: &Order, reason: &str) -> Result<String, WithdrawalRefusal> {
+    if !status_of(order).partner_may_cancel() {
+        return Err(WithdrawalRefusal::Confirmed);
+    }
+    required_reason(reason).ok_or(WithdrawalRefusal::NoReason)
 }
 
 pub async fn submit(
@@ -619,7 +636,7 @@ pub async fn cancel(
     let order = order_for(&state, &scope, &id, Permission::OrdersWrite).await?;
     let reason = match withdrawal(&order, &form.reason) {
         Ok(reason) => reason,
-        Err(refusal) => return Ok(back_to(&order, refusal)),
+        Err(refusal) => return Ok(back_to(&order, refusal.message())),
     };
     let message = format!("Order {} withdrawn.", order.number);
     move_order(

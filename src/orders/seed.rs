@@ -394,7 +394,7 @@ pub async fn seed_orders(
             user_id: Some(buyer.buyer.0),
             label: format!("{} ({})", buyer.buyer.1, buyer.name),
         };
-        books.push((currency, terms, placing, false));
+        books.push((currency, terms, placing, false, partner));
         for index in 0..buyer.orders {
             // Denser towards today, so recent orders are still on their way; a suspended
             // partner stopped ordering.
@@ -410,7 +410,7 @@ pub async fn seed_orders(
     plan.sort_by_key(|(placed, ..)| *placed);
     for (placed, days_ago, buyer_index, index) in plan {
         let buyer = &buyers[buyer_index];
-        let (currency, terms, placing, blocked_one) = &mut books[buyer_index];
+        let (currency, terms, placing, blocked_one, partner) = &mut books[buyer_index];
         let currency: &str = currency;
         let offers: Vec<&model::Offer> = {
             let mut offers: Vec<&model::Offer> = terms
@@ -470,7 +470,7 @@ pub async fn seed_orders(
             let mut order = store::create_order(
                 conn,
                 NewOrder {
-                    partner_id: buyer.partner_id,
+                    partner,
                     order: &valid,
                     status: first,
                     source,

@@ -510,7 +510,8 @@ pub async fn active_products(db: &Db) -> Result<Vec<product::Model>, DbErr> {
 
 /// Where a new order comes from, and what it says about itself.
 pub struct NewOrder<'a> {
-    pub partner_id: Uuid,
+    /// The ordering partner as it is now: its tier and type are kept on the order.
+    pub partner: &'a organization::Model,
     pub order: &'a ValidOrder,
     pub status: OrderStatus,
     pub source: &'a str,
@@ -528,14 +529,10 @@ pub async fn create_order(
 ) -> Result<Order, DbErr> {
     let number = numbers::next(conn, "order", FIRST_ORDER_NUMBER).await?;
     let at = new.ordered_at;
-    let partner = organization::Entity::find_by_id(new.partner_id)
-        .one(conn)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("partner {}", new.partner_id)))?;
     let order = sales_order::ActiveModel {
         id: Set(ids::new_id()),
         number: Set(format!("ORD-{number}")),
-        partner_id: Set(new.partner_id),
+        partner_id: Set(new.partner.id),
         customer_name: Set(new.order.customer_name.clone()),
         partner_reference: Set(new.order.partner_reference.clone()),
         status: Set(new.status.key().to_owned()),
@@ -557,8 +554,8 @@ pub async fn create_order(
         created_at: Set(at),
         updated_at: Set(at),
         deal_type: Set(new.deal_type.to_owned()),
-        partner_tier: Set(partner.tier),
-        partner_type: Set(partner.partner_type),
+        partner_tier: Set(new.partner.tier.clone()),
+        partner_type: Set(new.partner.partner_type.clone()),
     }
     .insert(conn)
     .await?;

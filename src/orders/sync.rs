@@ -20,6 +20,7 @@ use super::entity::{product, sales_order};
 use super::model::{DEAL_TYPES, OrderStatus, PaymentStatus, ValidLine, ValidOrder, line_total};
 use super::store::{self, Author, Change, NewOrder, Order};
 use crate::integrations::webhooks;
+use crate::orgs::entity::organization;
 use crate::platform::api::FieldError;
 use crate::platform::money::{Currency, Money};
 use crate::platform::time::parse_day;
@@ -405,10 +406,14 @@ pub async fn apply(
     at: OffsetDateTime,
 ) -> Result<Applied, DbErr> {
     let Some(order) = find_synced(conn, source, &synced.external_reference).await? else {
+        let partner = organization::Entity::find_by_id(synced.partner_id)
+            .one(conn)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("partner {}", synced.partner_id)))?;
         let order = store::create_order(
             conn,
             NewOrder {
-                partner_id: synced.partner_id,
+                partner: &partner,
                 order: &synced.order,
                 status: synced.status,
                 source,

@@ -82,6 +82,30 @@ impl FieldError {
     }
 }
 
+/// A comma-separated list filter such as `status=submitted,confirmed`: each known key parsed,
+/// each unknown one reported against `field` as not being `a_noun` ("a ticket status").
+pub fn list_filter<T>(
+    field: &str,
+    text: Option<&str>,
+    a_noun: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    errors: &mut Vec<FieldError>,
+) -> Vec<T> {
+    let mut found = Vec::new();
+    for key in text.unwrap_or_default().split(',').map(str::trim) {
+        match parse(key) {
+            Some(value) => found.push(value),
+            None if key.is_empty() => {}
+            None => errors.push(FieldError::new(
+                field,
+                "unknown",
+                format!("\"{key}\" is not {a_noun}"),
+            )),
+        }
+    }
+    found
+}
+
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProblemDocument {
@@ -136,6 +160,15 @@ impl Problem {
         let mut problem = Problem::new("invalid", detail);
         problem.document.errors = errors;
         problem
+    }
+
+    /// Nothing, or 422 with `errors` when there are any.
+    pub fn unless_any(errors: Vec<FieldError>) -> ApiResult<()> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Problem::invalid(errors))
+        }
     }
 
     /// 422 for one field.

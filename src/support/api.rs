@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::api_page;
 use crate::platform::api::{
     ApiJson, ApiQuery, ApiResult, FieldError, Keyset, PageQuery, Problem, ProblemDocument,
-    ThreadMessage, moment, next_page, path_id, posted_message, thread_messages,
+    ThreadMessage, list_filter, moment, next_page, path_id, posted_message, thread_messages,
 };
 use crate::platform::error::AppError;
 use crate::platform::scope::{Permission, Scope, Side};
@@ -106,24 +106,15 @@ pub async fn list(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<TicketPage>> {
     scope.require(Permission::TicketsRead)?;
-    let mut statuses = Vec::new();
     let mut errors = Vec::new();
-    for key in filter.status.as_deref().unwrap_or_default().split(',') {
-        match Status::parse(key.trim()) {
-            Some(status) => statuses.push(status),
-            None if key.trim().is_empty() => {}
-            None => errors.push(FieldError::new(
-                "status",
-                "unknown",
-                format!("\"{}\" is not a ticket status", key.trim()),
-            )),
-        }
-    }
-    let statuses = if errors.is_empty() {
-        Ok(statuses)
-    } else {
-        Err(Problem::invalid(errors))
-    };
+    let statuses = list_filter(
+        "status",
+        filter.status.as_deref(),
+        "a ticket status",
+        Status::parse,
+        &mut errors,
+    );
+    let statuses = Problem::unless_any(errors).map(|()| statuses);
     let (statuses, (limit, after)) = Problem::both(
         statuses,
         Problem::both(page.limit(), page.cursor(Keyset::decode)),

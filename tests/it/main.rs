@@ -16,6 +16,7 @@ mod identity;
 mod jobs;
 mod orders;
 mod orgs;
+mod settlement_properties;
 mod shell;
 mod support;
 mod sync;

@@ -1,0 +1,316 @@
+//! Property tests of statements on a real database: over random histories of lines, reversals,
+//! approvals, payouts, lines earned late and corrections, every statement's total is its opening
+//! plus the sum of its lines, and what is paid plus what is carried equals every line earned.
+//! Cases come from proptest's strategies with a fixed seed (the database runs outside
+//! proptest's runner, so a failure prints the whole history rather than a shrunk one).
+
+use portico::commissions::accrual::Plan;
+use portico::commissions::entity::{line, plan, statement};
+use portico::commissions::model::{Period, PeriodKind};
+use portico::commissions::store::{self, Actor, Settlement, StatementStatus};
+use portico::orgs::entity::organization;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, TestRng, TestRunner};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use time::{Date, Duration, Month, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, on_both_databases};
+
+/// Months of 2025 the histories play in: January to June.
+const MONTHS: u8 = 6;
+const CASES: u32 = 64;
+
+#[derive(Debug, Clone)]
+enum Step {
+    /// Lines earned in a month (negative ones are reversals), not yet on a statement.
+    Earn {
+        month: u8,
+        amounts: Vec<i64>,
+    },
+    Prepare {
+        month: u8,
+    },
+    Approve {
+        month: u8,
+    },
+    Pay {
+        month: u8,
+    },
+    Correct {
+        month: u8,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let month = 0..MONTHS;
+    prop_oneof![
+        3 => (month.clone(), prop::collection::vec(-100_000_i64..80_000, 1..4))
+            .prop_map(|(month, amounts)| Step::Earn { month, amounts }),
+        3 => month.clone().prop_map(|month| Step::Prepare { month }),
+        2 => month.clone().prop_map(|month| Step::Approve { month }),
+        2 => month.clone().prop_map(|month| Step::Pay { month }),
+        2 => month.prop_map(|month| Step::Correct { month }),
+    ]
+}
+
+fn first_of(month: u8) -> Date {
+    Date::from_calendar_date(2025, Month::try_from(month + 1).unwrap(), 1).unwrap()
+}
+
+fn period(month: u8) -> Period {
+    Period::containing(first_of(month), PeriodKind::Monthly)
+}
+
+async fn partner(app: &TestApp) -> Uuid {
+    let id = Uuid::now_v7();
+    organization::ActiveModel {
+        id: Set(id),
+        parent_id: Set(None),
+        kind: Set("partner".into()),
+        name: Set("Property Partner".into()),
+        legal_name: Set("Property Partner Ltd".into()),
+        partner_type: Set(Some("reseller".into())),
+        tier: Set(Some("gold".into())),
+        status: Set("active".into()),
+        country: Set("DE".into()),
+        website: Set(None),
+        registration_number: Set(None),
+        tax_number: Set(None),
+        descendants_visible: Set(false),
+        created_at: Set(OffsetDateTime::now_utc()),
+        address: Set(None),
+        billing_address: Set(None),
+        markets: Set(None),
+        capabilities: Set(None),
+    }
+    .insert(&app.pool)
+    .await
+    .unwrap();
+    id
+}
+
+async fn new_plan(app: &TestApp, case: u32) -> Plan {
+    let row = plan::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(format!("Property plan {case}")),
+        description: Set(String::new()),
+        currency: Set("EUR".into()),
+        period: Set("monthly".into()),
+        payout_days: Set(30),
+        created_at: Set(OffsetDateTime::now_utc()),
+    }
+    .insert(&app.pool)
+    .await
+    .unwrap();
+    Plan::from_row(row).unwrap()
+}
+
+async fn earn(app: &TestApp, plan: &Plan, partner_id: Uuid, on: Date, amount: i64) {
+    line::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        partner_id: Set(partner_id),
+        plan_id: Set(plan.row.id),
+        kind: Set(if amount < 0 { "reversal" } else { "accrual" }.into()),
+        order_id: Set(None),
+        order_line_id: Set(None),
+        rule_version_id: Set(None),
+        base_minor: Set(amount.abs() * 10),
+        rate_bp: Set(Some(1_000)),
+        amount_minor: Set(amount),
+        currency: Set("EUR".into()),
+        earned_on: Set(on),
+        calculated_at: Set(OffsetDateTime::now_utc()),
+        explanation: Set("property test line".into()),
+        reason: Set(None),
+        author_user_id: Set(None),
+        author_label: Set("test".into()),
+        statement_id: Set(None),
+    }
+    .insert(&app.pool)
+    .await
+    .unwrap();
+}
+
+/// The plan's statements that stand (not superseded by a correction), in period order.
+async fn standing(app: &TestApp, plan: &Plan) -> Vec<Settlement> {
+    let mut found = statement::Entity::find()
+        .filter(statement::Column::PlanId.eq(plan.row.id))
+        .filter(statement::Column::Status.ne(StatementStatus::Corrected.key()))
+        .all(&app.pool)
+        .await
+        .unwrap();
+    found.sort_by_key(|s| s.period_start);
+    found
+}
+
+async fn standing_in(app: &TestApp, plan: &Plan, month: u8) -> Option<Settlement> {
+    standing(app, plan)
+        .await
+        .into_iter()
+        .find(|s| s.period_start == first_of(month))
+}
+
+/// The lines on a statement and on the revisions it supersedes.
+async fn chain_lines(app: &TestApp, statement: &Settlement) -> i64 {
+    let mut sum = 0;
+    let mut next = Some(statement.id);
+    while let Some(id) = next {
+        sum += line::Entity::find()
+            .filter(line::Column::StatementId.eq(id))
+            .all(&app.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.amount_minor)
+            .sum::<i64>();
+        next = statement::Entity::find_by_id(id)
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap()
+            .supersedes_id;
+    }
+    sum
+}
+
+/// Every standing statement adds up: its lines are the sum of the lines on it and on what it
+/// supersedes, its total the opening plus them, its payout what the total owes beyond what
+/// earlier revisions paid.
+async fn assert_each_adds_up(app: &TestApp, plan: &Plan, history: &[Step]) {
+    for s in standing(app, plan).await {
+        let lines = chain_lines(app, &s).await;
+        assert_eq!(s.lines_minor, lines, "{} lines after {history:?}", s.number);
+        assert_eq!(
+            s.total_minor,
+            s.opening_minor + s.lines_minor,
+            "{} total after {history:?}",
+            s.number
+        );
+        assert_eq!(
+            s.payout_minor,
+            s.total_minor.max(0) - s.paid_before_minor,
+            "{} payout after {history:?}",
+            s.number
+        );
+    }
+}
+
+async fn play(app: &TestApp, case: u32, history: &[Step]) {
+    let plan = new_plan(app, case).await;
+    let partner_id = partner(app).await;
+    let preparer = Actor {
+        user_id: None,
+        label: "finance".into(),
+    };
+    let approver = Actor {
+        user_id: None,
+        label: "second finance".into(),
+    };
+    let mut earned = 0_i64;
+    // After June, as finance would work: each step a moment later.
+    let mut at = OffsetDateTime::new_utc(
+        first_of(MONTHS - 1) + Duration::days(40),
+        time::Time::MIDNIGHT,
+    );
+    for step in history {
+        at += Duration::seconds(1);
+        match step {
+            Step::Earn { month, amounts } => {
+                for (day, amount) in amounts.iter().enumerate() {
+                    earn(
+                        app,
+                        &plan,
+                        partner_id,
+                        first_of(*month) + Duration::days(day as i64 * 9),
+                        *amount,
+                    )
+                    .await;
+                    earned += amount;
+                }
+            }
+            Step::Prepare { month } => {
+                store::generate_statements(&app.pool, &plan, period(*month), &preparer, at)
+                    .await
+                    .unwrap();
+            }
+            Step::Approve { month } => {
+                if let Some(s) = standing_in(app, &plan, *month).await
+                    && s.status == StatementStatus::Pending.key()
+                {
+                    assert!(store::approve(&app.pool, &s, &approver, at).await.unwrap());
+                }
+            }
+            Step::Pay { month } => {
+                if let Some(s) = standing_in(app, &plan, *month).await
+                    && s.status == StatementStatus::Approved.key()
+                {
+                    let payout = ("PAY-1", at.date());
+                    assert!(
+                        store::mark_paid(&app.pool, &s, payout, &approver, at)
+                            .await
+                            .unwrap()
+                    );
+                }
+            }
+            Step::Correct { month } => {
+                if let Some(s) = standing_in(app, &plan, *month).await
+                    && s.status != StatementStatus::Pending.key()
+                {
+                    let revision =
+                        store::correct_statement(&app.pool, &s, "late lines", &preparer, at)
+                            .await
+                            .unwrap();
+                    assert!(revision.is_some());
+                }
+            }
+        }
+        assert_each_adds_up(app, &plan, history).await;
+    }
+    // The month after: every line still unsettled (earned late, or an adjustment) lands on a
+    // statement, and what every statement pays plus what the last carries is what was earned.
+    at += Duration::seconds(1);
+    let after = Period::containing(at.date(), PeriodKind::Monthly);
+    store::generate_statements(&app.pool, &plan, after, &preparer, at)
+        .await
+        .unwrap();
+    assert_each_adds_up(app, &plan, history).await;
+    let unsettled = line::Entity::find()
+        .filter(line::Column::PlanId.eq(plan.row.id))
+        .filter(line::Column::StatementId.is_null())
+        .all(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        unsettled.is_empty(),
+        "unsettled {unsettled:?} after {history:?}"
+    );
+    let statements = standing(app, &plan).await;
+    let paid: i64 = statements
+        .iter()
+        .map(|s| s.paid_before_minor + s.payout_minor.max(0))
+        .sum();
+    let carried = statements
+        .last()
+        .map_or(0, |s| s.total_minor.min(0) + s.payout_minor.min(0));
+    assert_eq!(
+        paid + carried,
+        earned,
+        "paid {paid} + carried {carried} after {history:?}"
+    );
+}
+
+on_both_databases! {
+    async fn statements_add_up_over_random_histories(app) {
+        let histories = prop::collection::vec(step(), 1..30);
+        let mut runner = TestRunner::new_with_rng(
+            Config::with_cases(CASES),
+            TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+        );
+        for case in 0..CASES {
+            let history = histories.new_tree(&mut runner).unwrap().current();
+            play(&app, case, &history).await;
+        }
+    }
+}
