@@ -12,7 +12,7 @@ use crate::helpers::{TestApp, Visitor, on_both_databases};
 
 const FINANCE: &str = "tom.becker@northwind.example";
 const SECOND_FINANCE: &str = "nadia.ruiz@northwind.example";
-const OPERATIONS: &str = "olivia.grant@northwind.example";
+pub(crate) const OPERATIONS: &str = "olivia.grant@northwind.example";
 const KESSLER_ADMIN: &str = "anna.kessler@kessler-it.example";
 /// Another distributor's administrator: Kessler IT is a reseller under Brightline, not Atlas.
 const OUTSIDER: &str = "george.hale@atlas-channel.example";

@@ -1,22 +1,26 @@
-//! Property tests of statements on a real database: over random histories of lines, reversals,
+//! Property tests of settlement on a real database: over random histories of lines, reversals,
 //! approvals, payouts, lines earned late and corrections, every statement's total is its opening
-//! plus the sum of its lines, and what is paid plus what is carried equals every line earned.
+//! plus the sum of its lines, and what is paid plus what is carried equals every line earned;
+//! over random sets of paid orders, each one that comes back nets to zero by new lines.
 //! Cases come from proptest's strategies with a fixed seed (the database runs outside
 //! proptest's runner, so a failure prints the whole history rather than a shrunk one).
 
-use portico::commissions::accrual::Plan;
+use portico::commissions::accrual::{self, Plan};
 use portico::commissions::entity::{line, plan, statement};
 use portico::commissions::model::{Period, PeriodKind};
 use portico::commissions::store::{self, Actor, Settlement, StatementStatus};
+use portico::orders::entity::sales_order;
 use portico::orgs::entity::organization;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRng, TestRunner};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
+};
 use time::{Date, Duration, Month, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, on_both_databases};
+use crate::helpers::{TestApp, Visitor, on_both_databases};
 
 /// Months of 2025 the histories play in: January to June.
 const MONTHS: u8 = 6;
@@ -312,5 +316,119 @@ on_both_databases! {
             let history = histories.new_tree(&mut runner).unwrap().current();
             play(&app, case, &history).await;
         }
+    }
+}
+
+/// Accrues the plan's current month as the run page does.
+async fn accrue(app: &TestApp, plan: &Plan) {
+    let today = OffsetDateTime::now_utc().date();
+    let run = accrual::plan_run(
+        &app.pool,
+        plan,
+        Period::containing(today, PeriodKind::Monthly),
+    )
+    .await
+    .unwrap();
+    accrual::write_lines(
+        &app.pool,
+        plan,
+        &run,
+        (None, "test"),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+}
+
+async fn lines_of(app: &TestApp, order: &sales_order::Model) -> Vec<line::Model> {
+    line::Entity::find()
+        .filter(line::Column::OrderId.eq(order.id))
+        .all(&app.pool)
+        .await
+        .unwrap()
+}
+
+async fn move_order(operations: &Visitor, order: &sales_order::Model, status: &str) {
+    let moved = operations
+        .post_form(
+            &format!("/orders/{}/status", order.id),
+            &[("status", status), ("reason", "Goods came back")],
+        )
+        .await;
+    assert_eq!(moved.status(), 303, "{} to {status}", order.number);
+}
+
+on_both_databases! {
+    async fn reversals_net_every_returned_order_to_zero(app) {
+        let app = app.with_demo_program().await;
+        let row = plan::Entity::find()
+            .filter(plan::Column::Name.eq("Channel resale 2026"))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        let plan = Plan::from_row(row).unwrap();
+        let shipped = sales_order::Entity::find()
+            .filter(sales_order::Column::Status.eq("shipped"))
+            .filter(sales_order::Column::Currency.eq("EUR"))
+            .order_by_asc(sales_order::Column::Number)
+            .all(&app.pool)
+            .await
+            .unwrap();
+        assert!(shipped.len() >= 4, "the demo has shipped orders in euros");
+        // Which orders are paid, and which of those come back, drawn by proptest.
+        let picks = (
+            prop::sample::subsequence((0..shipped.len()).collect::<Vec<_>>(), 2..=shipped.len().min(8)),
+            prop::collection::vec(any::<bool>(), 8),
+        );
+        let mut runner = TestRunner::new_with_rng(
+            Config::default(),
+            TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
+        );
+        // The first draw that returns some of the orders and keeps some.
+        let (picked, comes_back) = std::iter::repeat_with(|| picks.new_tree(&mut runner).unwrap().current())
+            .find(|(picked, comes_back)| {
+                let returning = (0..picked.len()).filter(|n| comes_back[*n]).count();
+                returning > 0 && returning < picked.len()
+            })
+            .unwrap();
+        let operations = app.signed_in(crate::commissions::OPERATIONS).await;
+        for &index in &picked {
+            for status in ["delivered", "invoiced", "paid"] {
+                move_order(&operations, &shipped[index], status).await;
+            }
+        }
+        accrue(&app, &plan).await;
+        let mut earned = Vec::new();
+        for &index in &picked {
+            earned.push(lines_of(&app, &shipped[index]).await);
+        }
+        assert!(earned.iter().flatten().any(|l| l.amount_minor > 0), "some picked order earned");
+
+        for (n, &index) in picked.iter().enumerate() {
+            if comes_back[n] {
+                move_order(&operations, &shipped[index], "returned").await;
+            }
+        }
+        accrue(&app, &plan).await;
+        for (n, &index) in picked.iter().enumerate() {
+            let now = lines_of(&app, &shipped[index]).await;
+            let net: i64 = now.iter().map(|l| l.amount_minor).sum();
+            // Nothing earned is edited or removed: a reversal is a new line.
+            for line in &earned[n] {
+                assert!(now.contains(line), "{} kept line {}", shipped[index].number, line.id);
+            }
+            if comes_back[n] {
+                assert_eq!(net, 0, "returned {} nets to zero: {now:?}", shipped[index].number);
+                assert!(now.iter().filter(|l| !earned[n].contains(l)).all(|l| l.kind == "reversal"));
+            } else {
+                assert_eq!(now, earned[n], "kept {} is unchanged", shipped[index].number);
+            }
+        }
+        let today = OffsetDateTime::now_utc().date();
+        let again = accrual::plan_run(&app.pool, &plan, Period::containing(today, PeriodKind::Monthly))
+            .await
+            .unwrap();
+        assert!(again.lines.is_empty(), "a re-run plans nothing: {:?}", again.lines);
     }
 }
