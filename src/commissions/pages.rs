@@ -69,7 +69,7 @@ struct StatementsPage {
     /// organisation granted its descendants').
     show_partner: bool,
     can_run: bool,
-    partners: Vec<(Uuid, String)>,
+    partners: orgs::PartnerPick,
     statuses: [StatementStatus; 4],
     filter_status: String,
     filter_partner: String,
@@ -147,11 +147,9 @@ pub async fn statements(
             })
             .collect(),
         partners: if vendor {
-            orgs::partner_names(&state.db, &scope)
-                .await
-                .unwrap_or_default()
+            orgs::partner_pick(&state.db, &scope, &query.partner).await
         } else {
-            Vec::new()
+            orgs::PartnerPick::default()
         },
         show_partner: vendor || !matches!(&partners, Partners::Only(ids) if ids.len() == 1),
         vendor,

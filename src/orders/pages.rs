@@ -26,7 +26,6 @@ use crate::platform::web::{
 
 const PAGE_SIZE: u64 = 50;
 /// Longest partner list offered as a drop-down in the filter bar.
-const PARTNER_CHOICES: u64 = 200;
 /// Exports larger than this are refused with a request to narrow the filters.
 const EXPORT_LIMIT: u64 = 100_000;
 
@@ -255,23 +254,12 @@ pub async fn list(
     // Vendor staff pick a partner from a list while it is short enough to read; beyond that
     // they come from the partner's page ("Orders" there) with the partner already chosen.
     let (partners, chosen_partner) = if scope.side() == Side::Vendor {
-        match orgs::partner_names_up_to(&state.db, &scope, PARTNER_CHOICES).await {
-            Ok(Some(visible)) => {
-                let options = visible.into_iter().map(|(id, name)| (id.to_string(), name));
-                (choices(options, &params.partner), None)
-            }
-            Ok(None) => {
-                let chosen = match Uuid::parse_str(params.partner.trim()) {
-                    Ok(id) => orgs::find_partner(&state.db, &scope, id)
-                        .await
-                        .ok()
-                        .map(|partner| partner.name),
-                    Err(_) => None,
-                };
-                (Vec::new(), chosen)
-            }
-            Err(_) => (Vec::new(), None),
-        }
+        let pick = orgs::partner_pick(&state.db, &scope, &params.partner).await;
+        let options = pick
+            .options
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name));
+        (choices(options, &params.partner), pick.chosen)
     } else {
         (Vec::new(), None)
     };

@@ -132,6 +132,41 @@ pub async fn partner_names_up_to(
     Ok((names.len() as u64 <= at_most).then_some(names))
 }
 
+/// How many partners a vendor list offers to pick from; beyond that, staff come from the
+/// partner's own page with it chosen, and the list names it.
+pub const PARTNER_CHOICES: u64 = 200;
+
+/// A vendor list's partner filter.
+#[derive(Debug, Default)]
+pub struct PartnerPick {
+    /// Every partner in scope while there are at most [`PARTNER_CHOICES`], else none.
+    pub options: Vec<(Uuid, String)>,
+    /// The chosen partner's name, when there are too many to offer.
+    pub chosen: Option<String>,
+}
+
+/// The partner filter for a list filtered by `chosen` (an id as the query string has it);
+/// empty when the caller may not read partners.
+pub async fn partner_pick(db: &Db, scope: &Scope, chosen: &str) -> PartnerPick {
+    match partner_names_up_to(db, scope, PARTNER_CHOICES).await {
+        Ok(Some(options)) => PartnerPick {
+            options,
+            chosen: None,
+        },
+        Ok(None) => {
+            let chosen = match Uuid::parse_str(chosen.trim()) {
+                Ok(id) => find_partner(db, scope, id).await.ok().map(|p| p.name),
+                Err(_) => None,
+            };
+            PartnerPick {
+                options: Vec::new(),
+                chosen,
+            }
+        }
+        Err(_) => PartnerPick::default(),
+    }
+}
+
 fn partner_names_query(scope: &Scope) -> Result<sea_orm::Select<organization::Entity>, AppError> {
     use sea_orm::QuerySelect;
     let partners = scope.partners(Permission::PartnersRead)?;

@@ -738,3 +738,43 @@ on_both_databases! {
         assert!(page.contains("Opening balance:"), "{page}");
     }
 }
+
+on_both_databases! {
+    async fn with_many_partners_the_lists_name_the_chosen_one_instead_of_listing_all(app) {
+        use portico::orgs::entity::organization;
+        use sea_orm::ActiveValue::Set;
+        let app = app.with_demo_program().await;
+        let now = time::OffsetDateTime::now_utc();
+        let many = (0..201).map(|n| organization::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            parent_id: Set(None),
+            kind: Set("partner".into()),
+            name: Set(format!("Bulk Reseller {n:03}")),
+            legal_name: Set(format!("Bulk Reseller {n:03} GmbH")),
+            partner_type: Set(Some("reseller".into())),
+            tier: Set(Some("Silver".into())),
+            status: Set("active".into()),
+            country: Set("DE".into()),
+            website: Set(None),
+            registration_number: Set(None),
+            tax_number: Set(None),
+            descendants_visible: Set(false),
+            created_at: Set(now),
+            address: Set(None),
+            billing_address: Set(None),
+            markets: Set(None),
+            capabilities: Set(None),
+        });
+        organization::Entity::insert_many(many).exec(&app.pool).await.unwrap();
+        let kessler = crate::tenancy::id_of(&app, "Kessler IT Solutions").await;
+        let finance = app.signed_in(FINANCE).await;
+
+        let all = finance.get("/commissions").await.text().await.unwrap();
+        assert!(!all.contains("<select id=\"partner\""), "no pick list of 200+ partners");
+        let chosen = finance.get(&format!("/commissions?partner={kessler}")).await.text().await.unwrap();
+        assert!(chosen.contains("<span class=\"chip\">Kessler IT Solutions</span>"), "{chosen}");
+        assert!(!chosen.contains("<td>Atlas"), "only Kessler IT's statements");
+        let partner_page = finance.get(&format!("/partners/{kessler}")).await.text().await.unwrap();
+        assert!(partner_page.contains(&format!("href=\"/commissions?partner={kessler}\"")));
+    }
+}
