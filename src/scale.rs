@@ -1,8 +1,9 @@
 //! Large demo programs, for measuring Portico at the size of a real channel: `portico demo
 //! --scale large` adds to the demo program 1,984 generated partners (2,000 in all), ten users
 //! each (about 20,000), about 1,000,000 orders with three lines on average, each with its
-//! timeline, 10,000 support tickets and a library of 1,000 assets. Deterministic: the same program every time. Rows go in with multi-row inserts in
-//! batches, so it builds in minutes, not hours.
+//! timeline, 10,000 support tickets, a library of 1,000 assets and a year of commission lines
+//! and statements (settled as the scheduled run would). Deterministic: the same program every
+//! time. Rows go in with multi-row inserts in batches, so it builds in minutes, not hours.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -86,6 +87,8 @@ pub struct Grown {
     /// Assets in the library, the demo's included.
     pub assets: usize,
     pub tickets: usize,
+    /// The year of commission lines and statements settled over them.
+    pub settled: crate::commissions::SettleReport,
     pub seconds: f64,
 }
 
@@ -415,12 +418,25 @@ pub async fn grow(db: &Db, files: &FileStore, password_hash: &str) -> anyhow::Re
     let tickets = crate::support::seed::grow(db, &requesters, at).await?;
     let assets = grow_library(db, files, at).await?;
     crate::platform::db::refresh_planner_statistics(db).await?;
+    // A year of commission statements: every complete period of every plan since the orders
+    // began, as the scheduled run would have prepared them.
+    let settled = crate::commissions::settle_all(
+        db,
+        (Some(at.date() - Duration::days(366)), at.date()),
+        &crate::commissions::store::Actor {
+            user_id: None,
+            label: "Commission run (scale data)".to_owned(),
+        },
+    )
+    .await?;
+    crate::platform::db::refresh_planner_statistics(db).await?;
     Ok(Grown {
         partners: PARTNERS,
         users: PARTNERS * USERS_PER_PARTNER,
         orders: plan.len(),
         tickets,
         assets,
+        settled,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
