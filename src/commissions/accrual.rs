@@ -630,13 +630,7 @@ async fn existing_commission(
 /// write the same difference twice. (A row lock on PostgreSQL; the database's write lock on
 /// SQLite.)
 pub async fn lock_plan(conn: &impl ConnectionTrait, plan_id: Uuid) -> Result<(), DbErr> {
-    conn.execute_raw(Statement::from_sql_and_values(
-        conn.get_database_backend(),
-        "UPDATE commission_plan SET name = name WHERE id = $1",
-        [Value::from(plan_id)],
-    ))
-    .await?;
-    Ok(())
+    crate::platform::db::lock_row(conn, "commission_plan", plan_id).await
 }
 
 /// Writes a planned run's lines. The caller holds the transaction and has checked the

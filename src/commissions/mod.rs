@@ -118,6 +118,9 @@ pub struct SettleReport {
     pub seconds: f64,
 }
 
+/// Lines written by one period after which a settle run refreshes the planner's statistics.
+const STATISTICS_AFTER_LINES: usize = 10_000;
+
 /// Accrues and prepares statements for every complete period of every plan up to the period
 /// containing `through`, from `from` (default: the latest period with statements, or the
 /// plan's first rule): what a scheduled run (or an operator catching up) does. Running it
@@ -160,6 +163,12 @@ pub async fn settle_all(
             let settled =
                 settle_period(db, &plan, period, actor, crate::platform::time::now()).await?;
             report.periods += 1;
+            // A period writes up to hundreds of thousands of lines: the next one's lookups
+            // need statistics that know it, or PostgreSQL (without autovacuum, or before it
+            // runs) scans the table for each chunk of order lines.
+            if settled.lines_written >= STATISTICS_AFTER_LINES {
+                crate::platform::db::refresh_planner_statistics(db).await?;
+            }
             report.lines_written += settled.lines_written;
             report.statements_created += settled.statements.created;
             report.statements_updated += settled.statements.updated;

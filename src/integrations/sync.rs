@@ -431,6 +431,8 @@ pub async fn sync_document(
         .map_err(AppError::Internal)?;
     let (sha256, size_bytes) = (stored.stored().sha256.clone(), stored.stored().size_bytes);
     let txn = begin_write(&state.db).await?;
+    // The same file delivered twice at once: the second waits for the first, then finds it.
+    crate::platform::db::lock_row(&txn, "sales_order", order.id).await?;
     let source = source_for(&txn, &key).await?;
     let existing = order_store::documents(&txn, &order)
         .await?

@@ -61,6 +61,23 @@ pub async fn begin_write(db: &Db) -> Result<sea_orm::DatabaseTransaction, sea_or
     .await
 }
 
+/// Locks one row of `table` until the transaction ends, by writing its id over itself: others
+/// that lock it wait, then read what this transaction wrote. (SQLite's write transactions are
+/// serial already; this matters on PostgreSQL.)
+pub async fn lock_row(
+    conn: &impl ConnectionTrait,
+    table: &'static str,
+    id: uuid::Uuid,
+) -> Result<(), sea_orm::DbErr> {
+    conn.execute_raw(Statement::from_sql_and_values(
+        conn.get_database_backend(),
+        format!("UPDATE {table} SET id = id WHERE id = $1"),
+        [sea_orm::Value::from(id)],
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Applies every migration not yet applied.
 pub async fn migrate(db: &Db) -> anyhow::Result<()> {
     Migrator::up(db, None)
@@ -74,8 +91,7 @@ pub async fn migrate(db: &Db) -> anyhow::Result<()> {
 /// which analyses only tables whose statistics are missing or stale, on a bounded sample:
 /// cheap enough to run whenever the portal opens. PostgreSQL's autovacuum keeps its own; after
 /// a bulk load, `ANALYZE` there saves waiting for it.
-pub async fn refresh_planner_statistics(db: &Db) -> Result<(), sea_orm::DbErr> {
-    use sea_orm::ConnectionTrait;
+pub async fn refresh_planner_statistics(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => "PRAGMA analysis_limit = 1000; PRAGMA optimize = 0x10002;",
         _ => "ANALYZE",

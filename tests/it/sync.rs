@@ -327,6 +327,18 @@ on_both_databases! {
         assert_eq!(&file.bytes().await.unwrap()[..], b"%PDF-1.4 invoice 42");
         let (_, second_note) = post_document(&app, &token, "/api/v1/sync/erp/orders/SAP-L1/documents?kind=delivery_note&file_name=DN-7.pdf", b"%PDF-1.4 delivery").await;
         assert_eq!(second_note["document"]["kind"], "delivery note");
+        // The same file sent several times at once is still one document.
+        let credit = "/api/v1/sync/erp/orders/SAP-L1/documents?kind=credit_note&file_name=CN-3.pdf";
+        let body = b"%PDF-1.4 credit note 3";
+        let at_once = tokio::join!(
+            post_document(&app, &token, credit, body),
+            post_document(&app, &token, credit, body),
+            post_document(&app, &token, credit, body),
+            post_document(&app, &token, credit, body),
+        );
+        let mut statuses = [at_once.0.0, at_once.1.0, at_once.2.0, at_once.3.0];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 200, 200, 201]);
 
         let (status, refused) = post_document(&app, &token, "/api/v1/sync/erp/orders/SAP-L1/documents?kind=lost&file_name=a/b.pdf", b"").await;
         assert_eq!(status, 422);
@@ -341,6 +353,6 @@ on_both_databases! {
         let (status, _) = post_document(&app, &partner, path, b"%PDF-1.4 forged").await;
         assert_eq!(status, 403);
         let listed: Value = app.client.get(app.url(&format!("/api/v1/orders/{order_id}/documents"))).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
-        assert_eq!(listed.as_array().unwrap().len(), 2, "refused requests added nothing");
+        assert_eq!(listed.as_array().unwrap().len(), 3, "refused requests added nothing");
     }
 }
