@@ -1,7 +1,8 @@
 //! Property tests of settlement on a real database: over random histories of lines, reversals,
 //! approvals, payouts, lines earned late and corrections, every statement's total is its opening
 //! plus the sum of its lines, and what is paid plus what is carried equals every line earned;
-//! over random sets of paid orders, each one that comes back nets to zero by new lines.
+//! over random sets of paid orders in euros and pounds, each one that comes back nets to zero by
+//! new lines, and no line is in another currency than its plan's and its order's.
 //! Cases come from proptest's strategies with a fixed seed (the database runs outside
 //! proptest's runner, so a failure prints the whole history rather than a shrunk one).
 
@@ -319,25 +320,17 @@ on_both_databases! {
     }
 }
 
-/// Accrues the plan's current month as the run page does.
-async fn accrue(app: &TestApp, plan: &Plan) {
+/// Accrues each plan's current period as the run page does.
+async fn accrue(app: &TestApp, plans: &[Plan]) {
     let today = OffsetDateTime::now_utc().date();
-    let run = accrual::plan_run(
-        &app.pool,
-        plan,
-        Period::containing(today, PeriodKind::Monthly),
-    )
-    .await
-    .unwrap();
-    accrual::write_lines(
-        &app.pool,
-        plan,
-        &run,
-        (None, "test"),
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap();
+    for plan in plans {
+        let period = Period::containing(today, plan.period);
+        let run = accrual::plan_run(&app.pool, plan, period).await.unwrap();
+        let at = OffsetDateTime::now_utc();
+        accrual::write_lines(&app.pool, plan, &run, (None, "test"), at)
+            .await
+            .unwrap();
+    }
 }
 
 async fn lines_of(app: &TestApp, order: &sales_order::Model) -> Vec<line::Model> {
@@ -361,21 +354,22 @@ async fn move_order(operations: &Visitor, order: &sales_order::Model, status: &s
 on_both_databases! {
     async fn reversals_net_every_returned_order_to_zero(app) {
         let app = app.with_demo_program().await;
-        let row = plan::Entity::find()
-            .filter(plan::Column::Name.eq("Channel resale 2026"))
-            .one(&app.pool)
+        // Every plan: two in euros (one monthly, one quarterly) and one in pounds.
+        let plans: Vec<Plan> = plan::Entity::find()
+            .all(&app.pool)
             .await
             .unwrap()
-            .unwrap();
-        let plan = Plan::from_row(row).unwrap();
+            .into_iter()
+            .map(|row| Plan::from_row(row).unwrap())
+            .collect();
+        assert!(plans.iter().any(|p| p.row.currency == "GBP"));
         let shipped = sales_order::Entity::find()
             .filter(sales_order::Column::Status.eq("shipped"))
-            .filter(sales_order::Column::Currency.eq("EUR"))
             .order_by_asc(sales_order::Column::Number)
             .all(&app.pool)
             .await
             .unwrap();
-        assert!(shipped.len() >= 4, "the demo has shipped orders in euros");
+        assert!(shipped.iter().any(|o| o.currency == "GBP") && shipped.iter().filter(|o| o.currency == "EUR").count() >= 4);
         // Which orders are paid, and which of those come back, drawn by proptest.
         let picks = (
             prop::sample::subsequence((0..shipped.len()).collect::<Vec<_>>(), 2..=shipped.len().min(8)),
@@ -385,11 +379,12 @@ on_both_databases! {
             Config::default(),
             TestRng::deterministic_rng(proptest::test_runner::RngAlgorithm::ChaCha),
         );
-        // The first draw that returns some of the orders and keeps some.
+        // The first draw that returns some of the orders and keeps some, in both currencies.
         let (picked, comes_back) = std::iter::repeat_with(|| picks.new_tree(&mut runner).unwrap().current())
             .find(|(picked, comes_back)| {
                 let returning = (0..picked.len()).filter(|n| comes_back[*n]).count();
-                returning > 0 && returning < picked.len()
+                let in_currency = |code: &str| picked.iter().any(|&i| shipped[i].currency == code);
+                returning > 0 && returning < picked.len() && in_currency("GBP") && in_currency("EUR")
             })
             .unwrap();
         let operations = app.signed_in(crate::commissions::OPERATIONS).await;
@@ -398,7 +393,7 @@ on_both_databases! {
                 move_order(&operations, &shipped[index], status).await;
             }
         }
-        accrue(&app, &plan).await;
+        accrue(&app, &plans).await;
         let mut earned = Vec::new();
         for &index in &picked {
             earned.push(lines_of(&app, &shipped[index]).await);
@@ -410,7 +405,7 @@ on_both_databases! {
                 move_order(&operations, &shipped[index], "returned").await;
             }
         }
-        accrue(&app, &plan).await;
+        accrue(&app, &plans).await;
         for (n, &index) in picked.iter().enumerate() {
             let now = lines_of(&app, &shipped[index]).await;
             let net: i64 = now.iter().map(|l| l.amount_minor).sum();
@@ -425,10 +420,20 @@ on_both_databases! {
                 assert_eq!(now, earned[n], "kept {} is unchanged", shipped[index].number);
             }
         }
+        // Currencies never mix: every line is in its plan's currency and its order's.
+        for &index in &picked {
+            for line in lines_of(&app, &shipped[index]).await {
+                let plan = plans.iter().find(|p| p.row.id == line.plan_id).expect("a line of these plans");
+                assert_eq!(line.currency, plan.row.currency, "{line:?}");
+                assert_eq!(line.currency, shipped[index].currency, "{line:?}");
+            }
+        }
         let today = OffsetDateTime::now_utc().date();
-        let again = accrual::plan_run(&app.pool, &plan, Period::containing(today, PeriodKind::Monthly))
-            .await
-            .unwrap();
-        assert!(again.lines.is_empty(), "a re-run plans nothing: {:?}", again.lines);
+        for plan in &plans {
+            let again = accrual::plan_run(&app.pool, plan, Period::containing(today, plan.period))
+                .await
+                .unwrap();
+            assert!(again.lines.is_empty(), "a re-run plans nothing: {:?}", again.lines);
+        }
     }
 }
