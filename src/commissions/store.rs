@@ -378,34 +378,28 @@ async fn refresh_later_openings(
         let refreshed = next.status == StatementStatus::Pending.key()
             && update_if_unchanged(conn, &next, refresh).await?;
         if !refreshed {
-            line::ActiveModel {
-                id: Set(ids::new_id()),
-                partner_id: Set(next.partner_id),
-                plan_id: Set(next.plan_id),
-                kind: Set("adjustment".to_owned()),
-                order_id: Set(None),
-                order_line_id: Set(None),
-                rule_version_id: Set(None),
-                base_minor: Set(0),
-                rate_bp: Set(None),
-                amount_minor: Set(difference),
-                currency: Set(next.currency.clone()),
-                earned_on: Set(at.date()),
-                calculated_at: Set(at),
-                explanation: Set(format!(
+            let target = LineTarget {
+                partner_id: next.partner_id,
+                plan_id: next.plan_id,
+                currency: &next.currency,
+                order_id: None,
+                order_line_id: None,
+                base_minor: 0,
+            };
+            let reason = format!("{why} after {} was {}", next.number, next.status);
+            let carried = FinanceLine {
+                kind: "adjustment",
+                amount_minor: difference,
+                reason: &reason,
+                explanation: format!(
                     "Balance carried after {why}: {} was already {} with an opening balance of {}, which would now be {}",
                     next.number,
                     next.status,
                     shown(next.opening_minor),
                     shown(opening),
-                )),
-                reason: Set(Some(format!("{why} after {} was {}", next.number, next.status))),
-                author_user_id: Set(actor.user_id),
-                author_label: Set(actor.label.clone()),
-                statement_id: Set(None),
-            }
-            .insert(conn)
-            .await?;
+                ),
+            };
+            insert_finance_line(conn, target, carried, actor, at).await?;
             return Ok(());
         }
         let refreshed = Settlement {
@@ -1038,6 +1032,7 @@ pub struct FinanceLine<'a> {
     pub explanation: String,
 }
 
+/// Writes a finance line on the same order line (and base) as `of`.
 pub async fn add_finance_line(
     conn: &impl ConnectionTrait,
     of: &CommissionLine,
@@ -1045,18 +1040,47 @@ pub async fn add_finance_line(
     actor: &Actor,
     at: OffsetDateTime,
 ) -> Result<CommissionLine, DbErr> {
+    let target = LineTarget {
+        partner_id: of.partner_id,
+        plan_id: of.plan_id,
+        currency: &of.currency,
+        order_id: of.order_id,
+        order_line_id: of.order_line_id,
+        base_minor: of.base_minor,
+    };
+    insert_finance_line(conn, target, new, actor, at).await
+}
+
+/// Whose balance a finance line changes, and which order line it is about, if any.
+struct LineTarget<'a> {
+    partner_id: Uuid,
+    plan_id: Uuid,
+    currency: &'a str,
+    order_id: Option<Uuid>,
+    order_line_id: Option<Uuid>,
+    base_minor: i64,
+}
+
+/// A finance line, not yet on a statement: the partner's next statement takes it.
+async fn insert_finance_line(
+    conn: &impl ConnectionTrait,
+    target: LineTarget<'_>,
+    new: FinanceLine<'_>,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<CommissionLine, DbErr> {
     line::ActiveModel {
         id: Set(ids::new_id()),
-        partner_id: Set(of.partner_id),
-        plan_id: Set(of.plan_id),
+        partner_id: Set(target.partner_id),
+        plan_id: Set(target.plan_id),
         kind: Set(new.kind.to_owned()),
-        order_id: Set(of.order_id),
-        order_line_id: Set(of.order_line_id),
+        order_id: Set(target.order_id),
+        order_line_id: Set(target.order_line_id),
         rule_version_id: Set(None),
-        base_minor: Set(of.base_minor),
+        base_minor: Set(target.base_minor),
         rate_bp: Set(None),
         amount_minor: Set(new.amount_minor),
-        currency: Set(of.currency.clone()),
+        currency: Set(target.currency.to_owned()),
         earned_on: Set(at.date()),
         calculated_at: Set(at),
         explanation: Set(new.explanation),

@@ -25,7 +25,6 @@ use crate::platform::web::{
 };
 
 const PAGE_SIZE: u64 = 50;
-/// Longest partner list offered as a drop-down in the filter bar.
 /// Exports larger than this are refused with a request to narrow the filters.
 const EXPORT_LIMIT: u64 = 100_000;
 

@@ -752,9 +752,10 @@ pub async fn revise_draft(
 
 /// Takes a source's lines onto a synced order. A line of a SKU the order has (the n-th of that
 /// SKU, where one stands on several lines) is updated in place and a new one is added after the
-/// others, so commission already computed on a line keeps pointing at it; a line the source no longer sends stays, at quantity 0 and total 0, so
-/// the next accrual writes its correction instead of leaving its commission behind. The order's
-/// total follows; the timeline records the lines before and after.
+/// others, so commission already computed on a line keeps pointing at it; a line the source no
+/// longer sends stays, at quantity 0 and total 0, so the next accrual writes its correction
+/// instead of leaving its commission behind. The order's total follows; the timeline records
+/// the lines before and after.
 pub async fn take_synced_lines(
     conn: &impl ConnectionTrait,
     order: &Order,

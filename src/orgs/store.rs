@@ -118,7 +118,7 @@ pub async fn partner_names(db: &Db, scope: &Scope) -> Result<Vec<(Uuid, String)>
 
 /// [`partner_names`] while there are at most `at_most` of them (a list short enough to pick
 /// from), else `None`, without reading thousands of names to find that out.
-pub async fn partner_names_up_to(
+async fn partner_names_up_to(
     db: &Db,
     scope: &Scope,
     at_most: u64,
@@ -134,7 +134,7 @@ pub async fn partner_names_up_to(
 
 /// How many partners a vendor list offers to pick from; beyond that, staff come from the
 /// partner's own page with it chosen, and the list names it.
-pub const PARTNER_CHOICES: u64 = 200;
+const PARTNER_CHOICES: u64 = 200;
 
 /// A vendor list's partner filter.
 #[derive(Debug, Default)]
