@@ -687,24 +687,15 @@ on_both_databases! {
 
         // Finance finds the earlier period overpaid: a line of EUR -100,000 lands on its correction.
         line::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            partner_id: Set(earlier.partner_id),
-            plan_id: Set(earlier.plan_id),
-            kind: Set("adjustment".to_owned()),
-            order_id: Set(None),
-            order_line_id: Set(None),
-            rule_version_id: Set(None),
-            base_minor: Set(0),
-            rate_bp: Set(None),
-            amount_minor: Set(-10_000_000),
-            currency: Set(earlier.currency.clone()),
-            earned_on: Set(earlier.period_end),
-            calculated_at: Set(portico::platform::time::now()),
             explanation: Set("Clawback of a duplicated rebate".to_owned()),
             reason: Set(Some("Duplicated rebate".to_owned())),
-            author_user_id: Set(None),
             author_label: Set("Finance".to_owned()),
-            statement_id: Set(None),
+            ..crate::helpers::commission_line_row(
+                (earlier.partner_id, earlier.plan_id),
+                &earlier.currency,
+                -10_000_000,
+                earlier.period_end,
+            )
         }
         .insert(&app.pool)
         .await
@@ -742,29 +733,8 @@ on_both_databases! {
 on_both_databases! {
     async fn with_many_partners_the_lists_name_the_chosen_one_instead_of_listing_all(app) {
         use portico::orgs::entity::organization;
-        use sea_orm::ActiveValue::Set;
         let app = app.with_demo_program().await;
-        let now = time::OffsetDateTime::now_utc();
-        let many = (0..201).map(|n| organization::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            parent_id: Set(None),
-            kind: Set("partner".into()),
-            name: Set(format!("Bulk Reseller {n:03}")),
-            legal_name: Set(format!("Bulk Reseller {n:03} GmbH")),
-            partner_type: Set(Some("reseller".into())),
-            tier: Set(Some("Silver".into())),
-            status: Set("active".into()),
-            country: Set("DE".into()),
-            website: Set(None),
-            registration_number: Set(None),
-            tax_number: Set(None),
-            descendants_visible: Set(false),
-            created_at: Set(now),
-            address: Set(None),
-            billing_address: Set(None),
-            markets: Set(None),
-            capabilities: Set(None),
-        });
+        let many = (0..201).map(|n| crate::helpers::partner_row(&format!("Bulk Reseller {n:03}"), "Silver"));
         organization::Entity::insert_many(many).exec(&app.pool).await.unwrap();
         let kessler = crate::tenancy::id_of(&app, "Kessler IT Solutions").await;
         let finance = app.signed_in(FINANCE).await;

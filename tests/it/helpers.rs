@@ -766,6 +766,63 @@ impl Drop for S3Server {
     }
 }
 
+/// A partner organisation named `name`: an active German reseller of the given tier, at the
+/// top of the tree. Callers set what else matters to them.
+pub fn partner_row(name: &str, tier: &str) -> portico::orgs::entity::organization::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    portico::orgs::entity::organization::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        parent_id: Set(None),
+        kind: Set("partner".into()),
+        name: Set(name.to_owned()),
+        legal_name: Set(format!("{name} Ltd")),
+        partner_type: Set(Some("reseller".into())),
+        tier: Set(Some(tier.to_owned())),
+        status: Set("active".into()),
+        country: Set("DE".into()),
+        website: Set(None),
+        registration_number: Set(None),
+        tax_number: Set(None),
+        descendants_visible: Set(false),
+        created_at: Set(time::OffsetDateTime::now_utc()),
+        address: Set(None),
+        billing_address: Set(None),
+        markets: Set(None),
+        capabilities: Set(None),
+    }
+}
+
+/// A commission line of `amount_minor` for a partner under a plan, earned on `earned_on`, on no
+/// statement yet: an adjustment without an order line, until the caller says otherwise.
+pub fn commission_line_row(
+    (partner_id, plan_id): (uuid::Uuid, uuid::Uuid),
+    currency: &str,
+    amount_minor: i64,
+    earned_on: time::Date,
+) -> portico::commissions::entity::line::ActiveModel {
+    use sea_orm::ActiveValue::Set;
+    portico::commissions::entity::line::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        partner_id: Set(partner_id),
+        plan_id: Set(plan_id),
+        kind: Set("adjustment".into()),
+        order_id: Set(None),
+        order_line_id: Set(None),
+        rule_version_id: Set(None),
+        base_minor: Set(0),
+        rate_bp: Set(None),
+        amount_minor: Set(amount_minor),
+        currency: Set(currency.to_owned()),
+        earned_on: Set(earned_on),
+        calculated_at: Set(time::OffsetDateTime::now_utc()),
+        explanation: Set("test line".into()),
+        reason: Set(None),
+        author_user_id: Set(None),
+        author_label: Set("test".into()),
+        statement_id: Set(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database_name;

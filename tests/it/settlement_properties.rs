@@ -11,7 +11,6 @@ use portico::commissions::entity::{line, plan, statement};
 use portico::commissions::model::{Period, PeriodKind};
 use portico::commissions::store::{self, Actor, Settlement, StatementStatus};
 use portico::orders::entity::sales_order;
-use portico::orgs::entity::organization;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRng, TestRunner};
@@ -21,7 +20,7 @@ use sea_orm::{
 use time::{Date, Duration, Month, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::helpers::{TestApp, Visitor, on_both_databases};
+use crate::helpers::{TestApp, Visitor, commission_line_row, on_both_databases, partner_row};
 
 /// Months of 2025 the histories play in: January to June.
 const MONTHS: u8 = 6;
@@ -69,31 +68,11 @@ fn period(month: u8) -> Period {
 }
 
 async fn partner(app: &TestApp) -> Uuid {
-    let id = Uuid::now_v7();
-    organization::ActiveModel {
-        id: Set(id),
-        parent_id: Set(None),
-        kind: Set("partner".into()),
-        name: Set("Property Partner".into()),
-        legal_name: Set("Property Partner Ltd".into()),
-        partner_type: Set(Some("reseller".into())),
-        tier: Set(Some("gold".into())),
-        status: Set("active".into()),
-        country: Set("DE".into()),
-        website: Set(None),
-        registration_number: Set(None),
-        tax_number: Set(None),
-        descendants_visible: Set(false),
-        created_at: Set(OffsetDateTime::now_utc()),
-        address: Set(None),
-        billing_address: Set(None),
-        markets: Set(None),
-        capabilities: Set(None),
-    }
-    .insert(&app.pool)
-    .await
-    .unwrap();
-    id
+    let partner = partner_row("Property Partner", "gold")
+        .insert(&app.pool)
+        .await
+        .unwrap();
+    partner.id
 }
 
 async fn new_plan(app: &TestApp, case: u32) -> Plan {
@@ -114,24 +93,11 @@ async fn new_plan(app: &TestApp, case: u32) -> Plan {
 
 async fn earn(app: &TestApp, plan: &Plan, partner_id: Uuid, on: Date, amount: i64) {
     line::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        partner_id: Set(partner_id),
-        plan_id: Set(plan.row.id),
         kind: Set(if amount < 0 { "reversal" } else { "accrual" }.into()),
-        order_id: Set(None),
-        order_line_id: Set(None),
-        rule_version_id: Set(None),
         base_minor: Set(amount.abs() * 10),
         rate_bp: Set(Some(1_000)),
-        amount_minor: Set(amount),
-        currency: Set("EUR".into()),
-        earned_on: Set(on),
-        calculated_at: Set(OffsetDateTime::now_utc()),
         explanation: Set("property test line".into()),
-        reason: Set(None),
-        author_user_id: Set(None),
-        author_label: Set("test".into()),
-        statement_id: Set(None),
+        ..commission_line_row((partner_id, plan.row.id), "EUR", amount, on)
     }
     .insert(&app.pool)
     .await
