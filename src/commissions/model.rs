@@ -739,6 +739,12 @@ impl Period {
     pub fn contains(self, day: Date) -> bool {
         self.start <= day && day <= self.end
     }
+
+    /// Whether the period is over on `today`: only then are its statements prepared and
+    /// approved, as lines may still be earned in it until its last day.
+    pub fn has_ended(self, today: Date) -> bool {
+        self.end < today
+    }
 }
 
 #[cfg(test)]

@@ -198,6 +198,7 @@ struct StatementPage {
     timeline: Vec<TimelineEntry>,
     flash: Option<String>,
     can_approve: bool,
+    running_until: Option<String>,
     /// The statement as shown, sent back with an approval: approving pins what was seen.
     seen: String,
     prepared_by_viewer: bool,
@@ -351,6 +352,7 @@ pub async fn statement(
         flash: notice.done,
         can_approve: status == StatementStatus::Pending
             && scope.can(Permission::SettlementsApprove),
+        running_until: running_until(&statement),
         seen: store::version_of(&statement),
         prepared_by_viewer: statement.prepared_by == Some(scope.user_id),
         can_pay: status == StatementStatus::Approved && scope.can(Permission::PayoutsManage),
@@ -440,6 +442,16 @@ pub async fn correct(
     ))
 }
 
+/// The last day of the statement's period while it is still running (statements prepared
+/// before the rule that waits for the period's end).
+fn running_until(statement: &Settlement) -> Option<String> {
+    let period = Period {
+        start: statement.period_start,
+        end: statement.period_end,
+    };
+    (!period.has_ended(now().date())).then(|| format_day(period.end))
+}
+
 fn back_to(statement: &Settlement, message: &str) -> Response {
     redirect_with_notice(
         &format!("/commissions/statements/{}", statement.id),
@@ -468,6 +480,16 @@ pub async fn approve(
         return Ok(back_to(
             &statement,
             "Only a statement pending approval can be approved.",
+        ));
+    }
+    if let Some(until) = running_until(&statement) {
+        return Ok(back_to(
+            &statement,
+            &format!(
+                "{} covers a period that runs until {until}: approve it once the period has \
+                 ended and all its lines are in.",
+                statement.number
+            ),
         ));
     }
     if statement.prepared_by == Some(scope.user_id)
@@ -930,6 +952,9 @@ struct Preview {
     lines: Vec<PlannedView>,
     shown_of: usize,
     net: String,
+    /// The period's last day while it is still running: applying then writes its lines so
+    /// far, and its statements wait until it has ended.
+    running_until: Option<String>,
 }
 
 const PREVIEW_LINES: usize = 500;
@@ -970,9 +995,15 @@ pub async fn run_form(
     Query(notice): Query<Notice>,
 ) -> AppResult<Response> {
     scope.require(Permission::SettlementsApprove)?;
-    let today = now().date();
+    // Last month: the latest a monthly run can settle.
+    let last_month = now()
+        .date()
+        .replace_day(1)
+        .expect("every month has a first day")
+        .previous_day()
+        .expect("dates continue");
     let form = RunForm {
-        period: format!("{}-{:02}", today.year(), u8::from(today.month())),
+        period: format!("{}-{:02}", last_month.year(), u8::from(last_month.month())),
         ..RunForm::default()
     };
     run_page(&state, &context, &form, None, notice.done, None).await
@@ -1013,6 +1044,7 @@ async fn preview_of(state: &AppState, plan: &Plan, run: &RunPlan) -> AppResult<P
     Ok(Preview {
         plan_name: plan.row.name.clone(),
         period: run.period.label(),
+        running_until: (!run.period.has_ended(now().date())).then(|| format_day(run.period.end)),
         fingerprint: run.fingerprint(),
         net: signed(run.lines.iter().map(|l| l.delta()).sum(), currency),
         effects: effects
@@ -1087,7 +1119,13 @@ pub async fn run_apply(
     let who = actor(&scope, &context);
     let at = now();
     let written = accrual::write_lines(&txn, &plan, &run, (who.user_id, &who.label), at).await?;
-    let generated = store::generate_statements(&txn, &plan, period, &who, at).await?;
+    // A running period's statements would be approved before all its lines are earned.
+    let ended = period.has_ended(at.date());
+    let generated = if ended {
+        store::generate_statements(&txn, &plan, period, &who, at).await?
+    } else {
+        store::Generated::default()
+    };
     let net: i64 = run.lines.iter().map(|l| l.delta()).sum();
     audit::record(
         &txn,
@@ -1103,13 +1141,22 @@ pub async fn run_apply(
     )
     .await?;
     txn.commit().await?;
-    let message = format!(
-        "{} for {}: {written} lines written (net {}); {} statements prepared, {} updated.",
+    let written = format!(
+        "{} for {}: {written} lines written (net {})",
         plan.row.name,
         period.label(),
         signed(net, plan.currency),
-        generated.created,
-        generated.updated
     );
+    let message = if ended {
+        format!(
+            "{written}; {} statements prepared, {} updated.",
+            generated.created, generated.updated
+        )
+    } else {
+        format!(
+            "{written}. The period runs until {}: its statements are prepared once it has ended.",
+            format_day(period.end)
+        )
+    };
     Ok(redirect_with_notice("/commissions/run", &message))
 }

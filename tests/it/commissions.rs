@@ -2,10 +2,10 @@
 //! order comes back; statements approved by someone other than their preparer, then paid;
 //! partners see only their own.
 
-use portico::commissions::accrual;
 use portico::commissions::entity::{dispute, line, plan, statement};
 use portico::commissions::model::{Period, PeriodKind};
-use portico::orders::entity::sales_order;
+use portico::commissions::{accrual, store};
+use portico::orders::entity::{order_event, sales_order};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use crate::helpers::{TestApp, Visitor, on_both_databases};
@@ -96,30 +96,81 @@ fn this_month() -> String {
     format!("{}-{:02}", today.year(), u8::from(today.month()))
 }
 
+/// The middle of last month: a period that has ended, so a run prepares its statements.
+fn mid_last_month() -> time::OffsetDateTime {
+    let first = time::OffsetDateTime::now_utc()
+        .date()
+        .replace_day(1)
+        .unwrap();
+    let day = first.previous_day().unwrap().replace_day(15).unwrap();
+    day.with_hms(12, 0, 0).unwrap().assume_utc()
+}
+
+fn last_month() -> String {
+    let day = mid_last_month().date();
+    format!("{}-{:02}", day.year(), u8::from(day.month()))
+}
+
+/// Moves the order's events from `since` on by `by`, keeping their order: as if what
+/// happened since had happened then.
+async fn shift_events(
+    app: &TestApp,
+    order: &sales_order::Model,
+    since: time::OffsetDateTime,
+    by: time::Duration,
+) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let events = order_event::Entity::find()
+        .filter(order_event::Column::OrderId.eq(order.id))
+        .filter(order_event::Column::At.gte(since))
+        .all(&app.pool)
+        .await
+        .unwrap();
+    assert!(!events.is_empty());
+    for event in events {
+        let at = event.at + by;
+        let mut moved: order_event::ActiveModel = event.into();
+        moved.at = Set(at);
+        moved.update(&app.pool).await.unwrap();
+    }
+}
+
+/// Moves the order's whole history back so that what happened last (its payment) falls in
+/// the middle of last month, a period that has ended.
+async fn paid_last_month(app: &TestApp, order: &sales_order::Model) {
+    let by = mid_last_month() - time::OffsetDateTime::now_utc();
+    shift_events(app, order, time::OffsetDateTime::UNIX_EPOCH, by).await;
+}
+
 fn fingerprint_in(page: &str) -> String {
     let marker = "name=\"fingerprint\" value=\"";
     let start = page.find(marker).expect("the preview offers to apply") + marker.len();
     page[start..start + 64].to_owned()
 }
 
-async fn preview(finance: &Visitor, plan: &plan::Model) -> String {
+async fn preview(finance: &Visitor, plan: &plan::Model, period: &str) -> String {
     let page = finance
         .post_form(
             "/commissions/run",
-            &[("plan", &plan.id.to_string()), ("period", &this_month())],
+            &[("plan", &plan.id.to_string()), ("period", period)],
         )
         .await;
     assert_eq!(page.status(), 200);
     page.text().await.unwrap()
 }
 
-async fn apply(finance: &Visitor, plan: &plan::Model, fingerprint: &str) -> reqwest::Response {
+async fn apply(
+    finance: &Visitor,
+    plan: &plan::Model,
+    period: &str,
+    fingerprint: &str,
+) -> reqwest::Response {
     finance
         .post_form(
             "/commissions/run/apply",
             &[
                 ("plan", &plan.id.to_string()),
-                ("period", &this_month()),
+                ("period", period),
                 ("fingerprint", fingerprint),
             ],
         )
@@ -147,28 +198,50 @@ on_both_databases! {
         // The preview shows the new lines and writes nothing.
         let finance = app.signed_in(FINANCE).await;
         let before = lines(&app).await;
-        let page = preview(&finance, &plan).await;
+        let page = preview(&finance, &plan, &this_month()).await;
         assert!(page.contains(&format!("{} line 1", order.number)), "the paid order is in the preview");
         assert!(page.contains("under &#39;Gold volume&#39; v1") || page.contains("under &#39;Cloud licences&#39; v1"), "Kessler IT is a Gold partner");
         assert_eq!(lines(&app).await, before, "a preview writes nothing");
 
         // A stale preview is refused and shown anew.
-        let refused = apply(&finance, &plan, &"0".repeat(64)).await;
+        let refused = apply(&finance, &plan, &this_month(), &"0".repeat(64)).await;
         assert_eq!(refused.status(), 200);
         assert!(refused.text().await.unwrap().contains("changed since the preview, so nothing was written"));
         assert_eq!(lines(&app).await, before);
 
-        let applied = apply(&finance, &plan, &fingerprint_in(&page)).await;
-        assert_eq!(applied.status(), 303);
+        let applied = apply(&finance, &plan, &this_month(), &fingerprint_in(&page)).await;
+        let told = follow(&finance, applied).await;
         let written = lines(&app).await - before;
         assert!(written > 0);
         let earned = order_net(&app, &order).await;
         assert!(earned > 0, "the order earned commission");
+        // The month is still running: its lines are written, its statements wait for its end.
+        assert!(told.contains("its statements are prepared once it has ended"), "{told}");
+        let today = time::OffsetDateTime::now_utc().date();
+        let this_period = Period::containing(today, PeriodKind::Monthly);
+        let running = statement::Entity::find()
+            .filter(statement::Column::PlanId.eq(plan.id))
+            .filter(statement::Column::PeriodStart.eq(this_period.start));
+        assert_eq!(running.clone().count(&app.pool).await.unwrap(), 0);
+        // A statement of a running period (as runs made before that rule prepared them) cannot
+        // be approved until the period has ended.
+        let preparer = store::Actor { user_id: None, label: "an earlier run".into() };
+        let plan_terms = accrual::Plan::from_row(plan.clone()).unwrap();
+        store::generate_statements(&app.pool, &plan_terms, this_period, &preparer, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let early = running.one(&app.pool).await.unwrap().expect("prepared by the earlier run");
+        let second = app.signed_in(SECOND_FINANCE).await;
+        let path = format!("/commissions/statements/{}", early.id);
+        assert!(second.get(&path).await.text().await.unwrap().contains("can be approved once it has ended"));
+        let refused = follow(&second, second.post_form(&format!("{path}/approve"), &[("seen", &store::version_of(&early))]).await).await;
+        assert!(refused.contains("approve it once the period has ended"), "{refused}");
+        let unchanged = statement::Entity::find_by_id(early.id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(unchanged.status, "pending");
 
         // Running again writes nothing: accrual is idempotent.
-        let page = preview(&finance, &plan).await;
+        let page = preview(&finance, &plan, &this_month()).await;
         assert!(page.contains("Nothing to write"), "{page}");
-        let today = time::OffsetDateTime::now_utc().date();
         let run = accrual::plan_run(
             &app.pool,
             &accrual::Plan::from_row(plan.clone()).unwrap(),
@@ -201,14 +274,14 @@ on_both_databases! {
             .post_form(&format!("/orders/{}/status", order.id), &[("status", "returned"), ("reason", "Goods came back damaged")])
             .await;
         assert_eq!(returned.status(), 303);
-        let page = preview(&finance, &plan).await;
+        let page = preview(&finance, &plan, &this_month()).await;
         assert!(page.contains("Reversal of"), "{page}");
-        let applied = apply(&finance, &plan, &fingerprint_in(&page)).await;
+        let applied = apply(&finance, &plan, &this_month(), &fingerprint_in(&page)).await;
         assert_eq!(applied.status(), 303);
         assert_eq!(order_net(&app, &order).await, 0, "a reversal nets to zero");
         let kept = line::Entity::find_by_id(earned_line.id).one(&app.pool).await.unwrap().unwrap();
         assert_eq!(kept, earned_line, "the earned line is untouched");
-        assert!(preview(&finance, &plan).await.contains("Nothing to write"));
+        assert!(preview(&finance, &plan, &this_month()).await.contains("Nothing to write"));
     }
 
     async fn statements_need_a_second_person_to_approve_then_are_paid(app) {
@@ -216,9 +289,10 @@ on_both_databases! {
         let plan = resale_plan(&app).await;
         let order = shipped_order(&app).await;
         pay_order(&app, &order).await;
+        paid_last_month(&app, &order).await;
         let finance = app.signed_in(FINANCE).await;
-        let page = preview(&finance, &plan).await;
-        assert_eq!(apply(&finance, &plan, &fingerprint_in(&page)).await.status(), 303);
+        let page = preview(&finance, &plan, &last_month()).await;
+        assert_eq!(apply(&finance, &plan, &last_month(), &fingerprint_in(&page)).await.status(), 303);
         let prepared = statement::Entity::find()
             .filter(statement::Column::PartnerId.eq(order.partner_id))
             .filter(statement::Column::PlanId.eq(plan.id))
@@ -308,7 +382,7 @@ on_both_databases! {
             .unwrap();
         assert_eq!(audited, 3);
 
-        // A paid statement is corrected by a new revision that pays only the difference.
+        // An adjustment written now goes on the partner's next statement, not the paid one.
         let some_line = line::Entity::find()
             .filter(line::Column::StatementId.eq(prepared.id))
             .one(&app.pool)
@@ -319,6 +393,31 @@ on_both_databases! {
             .post_form(&format!("/commissions/lines/{}/adjust", some_line.id), &[("amount", "12.00"), ("reason", "Missed freight rebate")])
             .await;
         assert_eq!(adjusted.status(), 303);
+        let waiting = line::Entity::find()
+            .filter(line::Column::Kind.eq("adjustment"))
+            .filter(line::Column::Reason.eq("Missed freight rebate"))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(waiting.statement_id, None);
+
+        // A paid statement is corrected by a new revision that settles only the difference: the
+        // order came back within the period, recorded late, and a second run for the period
+        // reverses its commission.
+        let earned = order_net(&app, &order).await;
+        assert!(earned > 0);
+        let recorded = time::OffsetDateTime::now_utc();
+        let operations = app.signed_in(OPERATIONS).await;
+        let returned = operations
+            .post_form(&format!("/orders/{}/status", order.id), &[("status", "returned"), ("reason", "Came back in the period")])
+            .await;
+        assert_eq!(returned.status(), 303);
+        let by = mid_last_month() + time::Duration::days(1) - time::OffsetDateTime::now_utc();
+        shift_events(&app, &order, recorded, by).await;
+        let page = preview(&finance, &plan, &last_month()).await;
+        assert_eq!(apply(&finance, &plan, &last_month(), &fingerprint_in(&page)).await.status(), 303);
+        assert_eq!(order_net(&app, &order).await, 0, "the return reversed the order's commission");
         let page = follow(&finance, finance.post_form(&format!("{path}/correct"), &[("reason", "")]).await).await;
         assert!(page.contains("Say why the statement is corrected"));
         let corrected = finance.post_form(&format!("{path}/correct"), &[("reason", "Freight rebate was missed")]).await;
@@ -334,13 +433,19 @@ on_both_databases! {
             .unwrap();
         assert_eq!(revision.revision, 2);
         assert_eq!(revision.status, "pending");
-        assert_eq!(revision.lines_minor, settled.lines_minor + 1_200);
+        assert_eq!(revision.lines_minor, settled.lines_minor - earned);
         assert_eq!(revision.paid_before_minor, settled.payout_minor);
-        assert_eq!(revision.payout_minor, 1_200, "only the difference is paid");
+        assert_eq!(revision.total_minor, settled.total_minor - earned);
+        assert_eq!(
+            revision.payout_minor,
+            revision.total_minor.max(0) - settled.payout_minor,
+            "only the difference is settled"
+        );
+        assert!(revision.payout_minor < 0, "what was paid for the order is clawed back");
         let page = kessler.get(&revision_path).await.text().await.unwrap();
         assert!(page.contains("This revision corrects"));
         assert!(page.contains("new in this correction"));
-        assert!(page.contains("Missed freight rebate"));
+        assert!(page.contains("Came back in the period") || page.contains("reversal"), "{page}");
         let page = kessler.get(&path).await.text().await.unwrap();
         assert!(page.contains("Corrected by"));
         assert!(page.contains(&revision.number));
@@ -625,8 +730,8 @@ on_both_databases! {
         let order = shipped_order(&app).await;
         pay_order(&app, &order).await;
         let finance = app.signed_in(FINANCE).await;
-        let page = preview(&finance, &plan).await;
-        assert_eq!(apply(&finance, &plan, &fingerprint_in(&page)).await.status(), 303);
+        let page = preview(&finance, &plan, &this_month()).await;
+        assert_eq!(apply(&finance, &plan, &this_month(), &fingerprint_in(&page)).await.status(), 303);
         let earned = order_net(&app, &order).await;
         assert!(earned > 0);
 
@@ -653,7 +758,7 @@ on_both_databases! {
             .await
             .unwrap();
         }
-        let page = preview(&finance, &plan).await;
+        let page = preview(&finance, &plan, &this_month()).await;
         assert!(page.contains("Nothing to write"), "{page}");
         assert_eq!(order_net(&app, &order).await, earned);
         let placed = sales_order::Entity::find_by_id(order.id).one(&app.pool).await.unwrap().unwrap();
