@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 
 use askama::Template;
-use axum::extract::{ConnectInfo, Form, Path, Request, State};
+use axum::extract::{ConnectInfo, Form, Path, Query, Request, State};
 use axum::response::Response;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::Deserialize;
@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::accrual::{COMPUTED_KINDS, signed};
-use super::pages::actor;
+use super::pages::{actor, plan_choices};
 use super::store::{self, Actor, CommissionLine, FinanceLine};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -567,6 +567,161 @@ pub async fn exclude(
     Ok(redirect_with_notice(
         &format!("/commissions/lines/{}", written.id),
         "Line excluded; later accrual runs leave it at zero.",
+    ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AdjustmentQuery {
+    partner: String,
+    /// The plan to start with, when finance comes from a statement.
+    plan: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PartnerAdjustmentForm {
+    partner: String,
+    plan: String,
+    amount: String,
+    reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "commissions/adjustment.html")]
+struct AdjustmentPage {
+    chrome: Chrome,
+    partner_id: Uuid,
+    partner: String,
+    plans: Vec<(Uuid, String)>,
+    form: PartnerAdjustmentForm,
+    error: Option<String>,
+}
+
+/// The partner organisation finance adjusts; 404 for anything it does not reach.
+async fn adjusted_partner(
+    state: &AppState,
+    scope: &Scope,
+    id: &str,
+) -> AppResult<crate::orgs::entity::organization::Model> {
+    scope.require(Permission::SettlementsApprove)?;
+    let id = Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
+    orgs::find_partner_within(&state.db, scope, Permission::SettlementsApprove, id).await
+}
+
+async fn adjustment_page(
+    state: &AppState,
+    context: &PageContext,
+    partner: &crate::orgs::entity::organization::Model,
+    form: PartnerAdjustmentForm,
+    error: Option<String>,
+) -> AppResult<Response> {
+    render(&AdjustmentPage {
+        chrome: Chrome::new(&state.instance, context),
+        partner_id: partner.id,
+        partner: partner.name.clone(),
+        plans: plan_choices(state).await?,
+        form,
+        error,
+    })
+}
+
+/// `GET /commissions/adjustments/new?partner=`: finance adjusts a partner's balance under a
+/// plan, not tied to any order line.
+pub async fn adjustment_form(
+    State(state): State<AppState>,
+    context: PageContext,
+    scope: Scope,
+    Query(query): Query<AdjustmentQuery>,
+) -> AppResult<Response> {
+    let partner = adjusted_partner(&state, &scope, &query.partner).await?;
+    let form = PartnerAdjustmentForm {
+        plan: query.plan,
+        ..Default::default()
+    };
+    adjustment_page(&state, &context, &partner, form, None).await
+}
+
+/// `POST /commissions/adjustments`: writes the adjustment line, which the partner's next
+/// statement of the plan takes; a bad field changes nothing and says which.
+pub async fn add_adjustment(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    context: PageContext,
+    scope: Scope,
+    Form(form): Form<PartnerAdjustmentForm>,
+) -> AppResult<Response> {
+    let partner = adjusted_partner(&state, &scope, &form.partner).await?;
+    let plan = match Uuid::parse_str(form.plan.trim()) {
+        Ok(id) => match store::find_plan(&state.db, id).await {
+            Ok(plan) => Some(plan),
+            Err(AppError::NotFound) => None,
+            Err(other) => return Err(other),
+        },
+        Err(_) => None,
+    };
+    let Some(plan) = plan else {
+        let error = "Choose the plan whose balance the adjustment changes.".to_owned();
+        return adjustment_page(&state, &context, &partner, form, Some(error)).await;
+    };
+    let amount = match parse_adjustment(&form.amount, plan.currency.code()) {
+        Ok(Some(amount)) => amount,
+        Ok(None) => {
+            let error = format!(
+                "Give a non-zero amount in {}, e.g. 250.00 or -80.00.",
+                plan.currency.code()
+            );
+            return adjustment_page(&state, &context, &partner, form, Some(error)).await;
+        }
+        Err(problem) => {
+            return adjustment_page(&state, &context, &partner, form, Some(problem)).await;
+        }
+    };
+    let reason = match required_reason(&form.reason, "why you adjust the balance") {
+        Ok(text) => text,
+        Err(problem) => {
+            return adjustment_page(&state, &context, &partner, form, Some(problem)).await;
+        }
+    };
+    let who = actor(&scope, &context);
+    let txn = crate::platform::db::begin_write(&state.db).await?;
+    let written = store::add_partner_adjustment(
+        &txn,
+        partner.id,
+        &plan,
+        FinanceLine {
+            kind: "adjustment",
+            amount_minor: amount,
+            reason: &reason,
+            explanation: format!(
+                "Adjustment of {} under '{}' by finance: {reason}",
+                signed(amount, plan.currency),
+                plan.row.name
+            ),
+        },
+        &who,
+        now(),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        Entry::by(&scope, &client, "commission.partner_adjusted")
+            .on("commission_line", written.id)
+            .with(json!({
+                "partner": partner.id,
+                "plan": plan.row.id,
+                "amount_minor": amount,
+                "reason": reason,
+            })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(redirect_with_notice(
+        &format!("/commissions/lines/{}", written.id),
+        &format!(
+            "Adjustment written for {}; it goes on their next {} statement.",
+            partner.name, plan.row.name
+        ),
     ))
 }
 

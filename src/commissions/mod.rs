@@ -48,6 +48,11 @@ pub fn routes() -> Router<AppState> {
         .route("/commissions/statements/{id}/pay", post(pages::pay))
         .route("/commissions/statements/{id}/correct", post(pages::correct))
         .route("/commissions/disputes", get(disputes::queue))
+        .route("/commissions/adjustments", post(disputes::add_adjustment))
+        .route(
+            "/commissions/adjustments/new",
+            get(disputes::adjustment_form),
+        )
         .route(
             "/commissions/plans/{id}/rules/new",
             get(rules::new_rule_form).post(rules::new_rule),

@@ -83,6 +83,20 @@ pub struct StatementQuery {
     partner: String,
 }
 
+/// Every plan as a form offers it: its id, and its name with currency and period.
+pub(super) async fn plan_choices(state: &AppState) -> AppResult<Vec<(Uuid, String)>> {
+    Ok(store::plans(&state.db)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                p.row.id,
+                format!("{} ({}, {})", p.row.name, p.row.currency, p.row.period),
+            )
+        })
+        .collect())
+}
+
 async fn plan_names(state: &AppState) -> AppResult<BTreeMap<Uuid, Plan>> {
     Ok(store::plans(&state.db)
         .await?
@@ -205,6 +219,7 @@ struct StatementPage {
     can_pay: bool,
     can_open_orders: bool,
     can_correct: bool,
+    can_adjust: bool,
     /// The revision this one corrects, and the one that corrects it.
     corrects: Option<(Uuid, String)>,
     corrected_by: Option<(Uuid, String)>,
@@ -359,6 +374,7 @@ pub async fn statement(
         can_open_orders: scope.can(Permission::OrdersRead),
         can_correct: matches!(status, StatementStatus::Approved | StatementStatus::Paid)
             && scope.can(Permission::SettlementsApprove),
+        can_adjust: scope.can(Permission::SettlementsApprove),
         corrects: store::superseded(&state.db, &statement)
             .await?
             .into_iter()
@@ -967,19 +983,9 @@ async fn run_page(
     flash: Option<String>,
     preview: Option<Preview>,
 ) -> AppResult<Response> {
-    let plans = store::plans(&state.db)
-        .await?
-        .into_iter()
-        .map(|p| {
-            (
-                p.row.id,
-                format!("{} ({}, {})", p.row.name, p.row.currency, p.row.period),
-            )
-        })
-        .collect();
     render(&RunPage {
         chrome: Chrome::new(&state.instance, context),
-        plans,
+        plans: plan_choices(state).await?,
         form_plan: form.plan.clone(),
         form_period: form.period.clone(),
         error,

@@ -1051,6 +1051,27 @@ pub async fn add_finance_line(
     insert_finance_line(conn, target, new, actor, at).await
 }
 
+/// A finance adjustment of a partner's balance under a plan, not about any order line (a
+/// bonus, a goodwill payment, a deduction agreed with the partner).
+pub async fn add_partner_adjustment(
+    conn: &impl ConnectionTrait,
+    partner_id: Uuid,
+    plan: &Plan,
+    new: FinanceLine<'_>,
+    actor: &Actor,
+    at: OffsetDateTime,
+) -> Result<CommissionLine, DbErr> {
+    let target = LineTarget {
+        partner_id,
+        plan_id: plan.row.id,
+        currency: plan.currency.code(),
+        order_id: None,
+        order_line_id: None,
+        base_minor: 0,
+    };
+    insert_finance_line(conn, target, new, actor, at).await
+}
+
 /// Whose balance a finance line changes, and which order line it is about, if any.
 struct LineTarget<'a> {
     partner_id: Uuid,

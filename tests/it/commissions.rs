@@ -177,6 +177,11 @@ async fn apply(
         .await
 }
 
+async fn post_adjustment(visitor: &Visitor, fields: Vec<(&str, String)>) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    visitor.post_form("/commissions/adjustments", &fields).await
+}
+
 async fn order_net(app: &TestApp, order: &sales_order::Model) -> i64 {
     line::Entity::find()
         .filter(line::Column::OrderId.eq(order.id))
@@ -851,5 +856,91 @@ on_both_databases! {
         assert!(!chosen.contains("<td>Atlas"), "only Kessler IT's statements");
         let partner_page = finance.get(&format!("/partners/{kessler}")).await.text().await.unwrap();
         assert!(partner_page.contains(&format!("href=\"/commissions?partner={kessler}\"")));
+    }
+}
+
+on_both_databases! {
+    async fn finance_adjusts_a_partners_balance_and_the_next_statement_carries_it(app) {
+        let app = app.with_demo_program().await;
+        let plan = resale_plan(&app).await;
+        let kessler = crate::tenancy::id_of(&app, "Kessler IT Solutions").await;
+        let vendor = crate::tenancy::id_of(&app, portico::demo::VENDOR_NAME).await;
+        let finance = app.signed_in(FINANCE).await;
+        let form = finance.get(&format!("/commissions/adjustments/new?partner={kessler}&plan={}", plan.id)).await;
+        assert_eq!(form.status(), 200);
+        let form = form.text().await.unwrap();
+        assert!(form.contains("Kessler IT Solutions"));
+        assert!(form.contains(&format!("<option value=\"{}\" selected>", plan.id)), "the plan comes from the link");
+        // Only partner organisations finance reaches can be adjusted.
+        for other in [vendor.as_str(), "not-an-id", &uuid::Uuid::now_v7().to_string()] {
+            assert_eq!(finance.get(&format!("/commissions/adjustments/new?partner={other}")).await.status(), 404, "{other}");
+        }
+        let kessler_admin = app.signed_in(KESSLER_ADMIN).await;
+        let plan_id = plan.id.to_string();
+        let fields = |plan: &'static str, amount: &'static str, reason: &'static str| {
+            vec![("partner", kessler.clone()), ("plan", plan.to_owned()), ("amount", amount.to_owned()), ("reason", reason.to_owned())]
+        };
+        let refused = post_adjustment(&kessler_admin, fields("", "80.00", "A partner adjusts itself")).await;
+        assert_eq!(refused.status(), 403);
+
+        // Bad input is refused in words and writes nothing.
+        let before = lines(&app).await;
+        let mut bad = vec![
+            (fields("", "80.00", "Bonus"), "Choose the plan"),
+            (fields("", "0", "Bonus"), "non-zero amount in EUR"),
+            (fields("", "eighty", "Bonus"), "Adjustment:"),
+            (fields("", "-80.00", "  "), "Say why you adjust the balance"),
+        ];
+        for (fields, _) in bad.iter_mut().skip(1) {
+            fields[1].1 = plan_id.clone();
+        }
+        for (fields, expected) in bad {
+            let page = post_adjustment(&finance, fields).await;
+            assert_eq!(page.status(), 200);
+            let page = page.text().await.unwrap();
+            assert!(page.contains(expected), "{expected}: {page}");
+        }
+        assert_eq!(lines(&app).await, before);
+
+        let mut good = fields("", "-80.00", "Demo kit not returned");
+        good[1].1 = plan_id.clone();
+        let written = post_adjustment(&finance, good).await;
+        assert_eq!(written.status(), 303);
+        let adjustment = line::Entity::find()
+            .filter(line::Column::Reason.eq("Demo kit not returned"))
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .expect("the adjustment line");
+        assert_eq!(written.headers()["location"].to_str().unwrap().split('?').next().unwrap(), format!("/commissions/lines/{}", adjustment.id));
+        assert_eq!((adjustment.kind.as_str(), adjustment.amount_minor, adjustment.order_id, adjustment.statement_id), ("adjustment", -8_000, None, None));
+        assert_eq!(adjustment.currency, "EUR");
+        assert_eq!(adjustment.author_label, "Tom Becker (Northwind Networks)");
+        let audited = portico::audit::Entity::find()
+            .filter(portico::audit::Column::Action.eq("commission.partner_adjusted"))
+            .count(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+
+        // The partner's next statement of the plan takes it, under "Adjustments", and whoever
+        // wrote it cannot approve that statement.
+        let today = time::OffsetDateTime::now_utc().date();
+        let period = Period::containing(today, PeriodKind::Monthly);
+        let runner = store::Actor { user_id: None, label: "the run after the month".into() };
+        store::generate_statements(&app.pool, &accrual::Plan::from_row(plan.clone()).unwrap(), period, &runner, time::OffsetDateTime::now_utc())
+            .await
+            .unwrap();
+        let carried = line::Entity::find_by_id(adjustment.id).one(&app.pool).await.unwrap().unwrap();
+        let statement_id = carried.statement_id.expect("on the next statement");
+        let next = statement::Entity::find_by_id(statement_id).one(&app.pool).await.unwrap().unwrap();
+        assert_eq!(next.period_start, period.start);
+        assert!(store::wrote_a_line_of(&app.pool, &next, adjustment.author_user_id.unwrap()).await.unwrap());
+        let page = kessler_admin.get(&format!("/commissions/statements/{}", next.id)).await.text().await.unwrap();
+        assert!(page.contains("Adjustments"));
+        assert!(page.contains("Demo kit not returned"));
+        assert!(!page.contains("/commissions/adjustments/new"), "partners are not offered finance's form");
+        let page = finance.get(&format!("/commissions/statements/{}", next.id)).await.text().await.unwrap();
+        assert!(page.contains(&format!("/commissions/adjustments/new?partner={kessler}&amp;plan={}", plan.id)));
     }
 }

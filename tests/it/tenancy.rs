@@ -455,6 +455,16 @@ pub(crate) const ROUTES: &[RouteCase] = &[
     ),
     route(
         "GET",
+        "/commissions/adjustments/new",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "POST",
+        "/commissions/adjustments",
+        Access::Requires(Permission::SettlementsApprove),
+    ),
+    route(
+        "GET",
         "/commissions/plans/{id}/rules/new",
         Access::Requires(Permission::SettlementsApprove),
     ),
