@@ -79,6 +79,7 @@ impl Portal {
         }
         let instance = instance::find_or_create(&db).await?;
         notify::jobs::schedule_digest(&db, platform::time::now()).await?;
+        commissions::jobs::schedule_settle(&db, platform::time::now()).await?;
         let mailer = Mailer::new(config.smtp.as_ref())?;
         let https = config.is_https();
         let files = FileStore::open(&config.files, config.max_upload_bytes)?;
@@ -224,6 +225,7 @@ fn job_handlers() -> Registry {
     Registry::new()
         .register(notify::jobs::MAIL, notify::jobs::send_one)
         .register(notify::jobs::DIGEST, notify::jobs::send_digests)
+        .register(commissions::jobs::SETTLE, commissions::jobs::settle)
         .register(support::store::SLA_JOB, support::jobs::check_clock)
         .register(
             integrations::webhooks::DELIVER_JOB,

@@ -13,6 +13,7 @@ pub mod api;
 mod disputes;
 mod downloads;
 pub mod entity;
+pub mod jobs;
 pub mod model;
 mod pages;
 mod rules;

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::response::Response;
+use sea_orm::{ConnectionTrait, DbErr};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -18,6 +19,8 @@ use super::model::{Band, BandMode, Period, percent};
 use super::store::{self, Actor, CommissionLine, Settlement, StatementFilter, StatementStatus};
 use crate::AppState;
 use crate::audit::{self, Entry};
+use crate::identity::store::readers_of;
+use crate::notify::{self, Event};
 use crate::orders::model::money;
 use crate::orders::store as orders;
 use crate::orgs::store as orgs;
@@ -430,6 +433,19 @@ pub async fn correct(
             "Someone changed this statement while you were looking at it; check it again.",
         ));
     };
+    tell_partner(
+        &txn,
+        &revision,
+        scope.user_id,
+        (
+            format!(
+                "Statement {} corrected by {}",
+                statement.number, revision.number
+            ),
+            format!("Why: “{reason}”. The revision is approved again before it pays."),
+        ),
+    )
+    .await?;
     audit::record(
         &txn,
         Entry::by(&scope, &client, "commission.statement_corrected")
@@ -456,6 +472,35 @@ pub async fn correct(
             revision.number, statement.number
         ),
     ))
+}
+
+/// Tells the partner's own people who read commissions that their statement moved (finance,
+/// who caused it, reads it on the page).
+async fn tell_partner(
+    conn: &impl ConnectionTrait,
+    statement: &Settlement,
+    actor: Uuid,
+    (title, body): (String, String),
+) -> Result<(), DbErr> {
+    let recipients = readers_of(conn, statement.partner_id, Permission::CommissionsRead)
+        .await?
+        .into_iter()
+        .filter(|u| u.organization_id == statement.partner_id)
+        .map(|u| u.id)
+        .collect();
+    notify::publish(
+        conn,
+        Event {
+            kind: "commission.statement",
+            recipients,
+            actor: Some(actor),
+            partner_id: Some(statement.partner_id),
+            title,
+            body,
+            link: format!("/commissions/statements/{}", statement.id),
+        },
+    )
+    .await
 }
 
 /// The last day of the statement's period while it is still running (statements prepared
@@ -536,6 +581,18 @@ pub async fn approve(
             "Someone changed this statement while you were looking at it; check it again.",
         ));
     }
+    let payout = money(statement.payout_minor, &statement.currency);
+    let expected = format_day(statement.expected_payout_on);
+    tell_partner(
+        &txn,
+        &statement,
+        scope.user_id,
+        (
+            format!("Statement {} approved", statement.number),
+            format!("Payout {payout}, expected {expected}."),
+        ),
+    )
+    .await?;
     audit::record(
         &txn,
         Entry::by(&scope, &client, "commission.statement_approved")
@@ -549,9 +606,8 @@ pub async fn approve(
     Ok(back_to(
         &statement,
         &format!(
-            "Statement {} approved; the partner sees it as approved, payout expected {}.",
+            "Statement {} approved; the partner sees it as approved, payout expected {expected}.",
             statement.number,
-            format_day(statement.expected_payout_on)
         ),
     ))
 }
@@ -604,6 +660,20 @@ pub async fn pay(
             "Someone changed this statement while you were looking at it; check it again.",
         ));
     }
+    tell_partner(
+        &txn,
+        &statement,
+        scope.user_id,
+        (
+            format!("Statement {} paid", statement.number),
+            format!(
+                "{} paid on {}, reference {reference}.",
+                money(statement.payout_minor, &statement.currency),
+                format_day(paid_on)
+            ),
+        ),
+    )
+    .await?;
     audit::record(
         &txn,
         Entry::by(&scope, &client, "commission.statement_paid")

@@ -4,8 +4,7 @@
 
 use askama::Template;
 use sea_orm::EntityTrait;
-use serde_json::json;
-use time::{Duration, OffsetDateTime, Time};
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::store::{self, Notification};
@@ -159,12 +158,5 @@ pub async fn schedule_digest(
     conn: &impl sea_orm::ConnectionTrait,
     after: OffsetDateTime,
 ) -> Result<(), sea_orm::DbErr> {
-    let today = after.date();
-    let at_hour = Time::from_hms(DIGEST_HOUR, 0, 0).unwrap_or(Time::MIDNIGHT);
-    let mut run_at = OffsetDateTime::new_utc(today, at_hour);
-    if run_at <= after {
-        run_at += Duration::days(1);
-    }
-    let key = format!("{DIGEST}:{}", run_at.date());
-    jobs::enqueue_at(conn, DIGEST, json!({}), run_at, Some(&key)).await
+    jobs::schedule_daily(conn, DIGEST, DIGEST_HOUR, after).await
 }

@@ -17,7 +17,7 @@ use crate::platform::{ids, jobs, time::now};
 pub use notification::Model as Notification;
 
 /// The events that notify, with the words the settings page uses.
-pub const KINDS: [(&str, &str); 7] = [
+pub const KINDS: [(&str, &str); 8] = [
     ("order.status", "An order's status changes"),
     ("order.blocked", "An order is blocked or unblocked"),
     ("thread.message", "A new message in a discussion you follow"),
@@ -29,6 +29,10 @@ pub const KINDS: [(&str, &str); 7] = [
     (
         "ticket.sla",
         "A support request nears or passes its response or resolution target",
+    ),
+    (
+        "commission.statement",
+        "A commission statement is approved, paid or corrected",
     ),
     (
         "integration.failure",

@@ -114,6 +114,23 @@ pub async fn enqueue_at(
     Ok(())
 }
 
+/// Queues the next daily run of `kind` at `hour`:00 UTC after `after`, once whatever the
+/// number of nodes (one job per day's key).
+pub async fn schedule_daily(
+    conn: &impl ConnectionTrait,
+    kind: &str,
+    hour: u8,
+    after: OffsetDateTime,
+) -> Result<(), DbErr> {
+    let at_hour = time::Time::from_hms(hour, 0, 0).unwrap_or(time::Time::MIDNIGHT);
+    let mut run_at = OffsetDateTime::new_utc(after.date(), at_hour);
+    if run_at <= after {
+        run_at += Duration::days(1);
+    }
+    let key = format!("{kind}:{}", run_at.date());
+    enqueue_at(conn, kind, serde_json::json!({}), run_at, Some(&key)).await
+}
+
 /// Drops pending jobs whose unique key starts with `prefix` (work that is no longer due, such
 /// as the checks of an SLA clock that stopped); returns how many. The prefix is matched with
 /// `LIKE`, so it must hold no `%` or `_`.

@@ -177,6 +177,16 @@ async fn apply(
         .await
 }
 
+/// The statement notices in a person's inbox.
+async fn statement_news(
+    app: &TestApp,
+    email: &str,
+) -> Vec<portico::notify::entity::notification::Model> {
+    let mut news = crate::discussions::notifications_of(app, email).await;
+    news.retain(|n| n.kind == "commission.statement");
+    news
+}
+
 async fn post_adjustment(visitor: &Visitor, fields: Vec<(&str, String)>) -> reqwest::Response {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     visitor.post_form("/commissions/adjustments", &fields).await
@@ -358,6 +368,23 @@ on_both_databases! {
         assert!(page.contains(&format!("Order {}", order.number)));
         assert!(page.contains("PAY-TEST-1"));
         assert!(page.contains("Status: Approved → Paid"));
+        // The partner's people were told of the approval and the payout, in the inbox and by
+        // e-mail (queued); finance, who acted, and other partners were not.
+        let news = statement_news(&app, KESSLER_ADMIN).await;
+        let approved = news.iter().find(|n| n.title == format!("Statement {} approved", prepared.number)).expect("told of the approval");
+        assert!(approved.body.starts_with("Payout EUR"), "{}", approved.body);
+        let paid = news.iter().find(|n| n.title == format!("Statement {} paid", prepared.number)).expect("told of the payout");
+        assert!(paid.body.contains("reference PAY-TEST-1"), "{}", paid.body);
+        assert_eq!(paid.link, path);
+        let mails = portico::platform::jobs::entity::Entity::find()
+            .filter(portico::platform::jobs::entity::Column::Kind.eq("notify.mail"))
+            .filter(portico::platform::jobs::entity::Column::Payload.contains(paid.id.to_string()))
+            .count(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(mails, 1, "the payout notice is e-mailed");
+        assert!(statement_news(&app, SECOND_FINANCE).await.is_empty());
+        assert!(statement_news(&app, OUTSIDER).await.is_empty());
         let list = kessler.get("/commissions").await.text().await.unwrap();
         assert!(list.contains(&prepared.number));
         // Downloads: a readable PDF and a table that adds up, each audited.
@@ -454,6 +481,13 @@ on_both_databases! {
         let page = kessler.get(&path).await.text().await.unwrap();
         assert!(page.contains("Corrected by"));
         assert!(page.contains(&revision.number));
+        let news = statement_news(&app, KESSLER_ADMIN).await;
+        let told = news
+            .iter()
+            .find(|n| n.title == format!("Statement {} corrected by {}", prepared.number, revision.number))
+            .expect("told of the correction");
+        assert!(told.body.contains("Freight rebate was missed"), "{}", told.body);
+        assert_eq!(told.link, revision_path);
         // Another partner's finance person learns nothing of it.
         let outsider = app.signed_in(OUTSIDER).await;
         assert_eq!(outsider.get(&path).await.status(), 404);
@@ -942,5 +976,45 @@ on_both_databases! {
         assert!(!page.contains("/commissions/adjustments/new"), "partners are not offered finance's form");
         let page = finance.get(&format!("/commissions/statements/{}", next.id)).await.text().await.unwrap();
         assert!(page.contains(&format!("/commissions/adjustments/new?partner={kessler}&amp;plan={}", plan.id)));
+    }
+}
+
+on_both_databases! {
+    async fn the_daily_run_settles_what_came_in_late_and_schedules_the_next(app) {
+        use portico::platform::jobs::{self, JobContext};
+        let app = app.with_demo_program().await;
+        // An order paid last month, recorded only now: no run has seen it.
+        let order = shipped_order(&app).await;
+        pay_order(&app, &order).await;
+        paid_last_month(&app, &order).await;
+        assert_eq!(order_net(&app, &order).await, 0);
+
+        let context = JobContext {
+            db: app.pool.clone(),
+            mailer: portico::platform::mail::Mailer::new(None).unwrap(),
+            base_url: app.url(""),
+        };
+        portico::commissions::jobs::settle(context.clone(), serde_json::json!({})).await.unwrap();
+        assert!(order_net(&app, &order).await > 0, "the run accrued the late order");
+        let mid = mid_last_month().date();
+        for written in line::Entity::find().filter(line::Column::OrderId.eq(order.id)).all(&app.pool).await.unwrap() {
+            let on = statement::Entity::find_by_id(written.statement_id.expect("on a statement")).one(&app.pool).await.unwrap().unwrap();
+            assert!(on.period_start <= mid && mid <= on.period_end, "on last month's statement");
+            assert_eq!(on.status, "pending", "waiting for finance");
+        }
+        // Tomorrow's run is queued once, at 02:00 UTC; a second run now writes nothing.
+        let queued = jobs::entity::Entity::find()
+            .filter(jobs::entity::Column::Kind.eq(portico::commissions::jobs::SETTLE))
+            .filter(jobs::entity::Column::State.eq("pending"))
+            .all(&app.pool)
+            .await
+            .unwrap();
+        assert_eq!(queued.len(), 1, "{queued:?}");
+        let now = time::OffsetDateTime::now_utc();
+        assert_eq!(queued[0].run_at.time(), time::Time::from_hms(2, 0, 0).unwrap());
+        assert!(queued[0].run_at > now && queued[0].run_at <= now + time::Duration::days(1));
+        let before = lines(&app).await;
+        portico::commissions::jobs::settle(context, serde_json::json!({})).await.unwrap();
+        assert_eq!(lines(&app).await, before);
     }
 }

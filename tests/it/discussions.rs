@@ -73,7 +73,7 @@ async fn write(
         .await
 }
 
-async fn notifications_of(app: &TestApp, email: &str) -> Vec<notification::Model> {
+pub(crate) async fn notifications_of(app: &TestApp, email: &str) -> Vec<notification::Model> {
     let user = portico::identity::entity::user::Entity::find()
         .filter(portico::identity::entity::user::Column::Email.eq(email))
         .one(&app.pool)
