@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::accrual::{COMPUTED_KINDS, signed};
-use super::pages::{actor, plan_choices};
+use super::pages::{actor, plan_choices, plan_named};
 use super::store::{self, Actor, CommissionLine, FinanceLine};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -93,6 +93,16 @@ fn back_to(line: &CommissionLine, message: &str) -> Response {
     redirect_with_notice(&link(line), message)
 }
 
+/// A message finance or the partner writes with an action (a dispute, a resolution).
+fn said(body: &str) -> NewMessage<'_> {
+    NewMessage {
+        body,
+        internal: false,
+        attachment: None,
+        at: now(),
+    }
+}
+
 fn participant(scope: &Scope, actor: &Actor) -> Participant {
     Participant {
         user_id: scope.user_id,
@@ -112,25 +122,13 @@ async fn post_message(
     conn: &impl ConnectionTrait,
     line: &CommissionLine,
     author: &Participant,
-    message: (&str, bool),
+    message: NewMessage<'_>,
     also_tell: Vec<Uuid>,
     title: String,
 ) -> Result<threads::Posted, DbErr> {
-    let (body, internal) = message;
+    let (body, internal) = (message.body, message.internal);
     let mentionable = readers(conn, line).await?;
-    let posted = threads::post(
-        conn,
-        &subject(line),
-        author,
-        NewMessage {
-            body,
-            internal,
-            attachment: None,
-            at: now(),
-        },
-        &mentionable,
-    )
-    .await?;
+    let posted = threads::post(conn, &subject(line), author, message, &mentionable).await?;
     notify::announce_message(
         conn,
         Announcement {
@@ -224,7 +222,7 @@ pub(super) async fn raise(
         &txn,
         line,
         &participant(scope, who),
-        (body, false),
+        said(body),
         finance,
         format!(
             "{} disputes a commission line of {}",
@@ -262,12 +260,6 @@ pub async fn post(
         Ok(upload) => upload,
         Err(problem) => return Ok(back_to(&line, &problem)),
     };
-    if upload.file().is_some() {
-        return Ok(back_to(
-            &line,
-            "Files cannot be attached to a commission line's discussion; nothing was posted.",
-        ));
-    }
     let body = match threads::check_body(upload.field("body")) {
         Ok(body) => body.to_owned(),
         Err(problem) => return Ok(back_to(&line, &problem)),
@@ -276,13 +268,20 @@ pub async fn post(
     if internal && !sees_internal(&scope) {
         return Err(AppError::Forbidden);
     }
+    let file = upload.file();
+    let stored = threads::store_upload(&state.files, file).await?;
     let who = actor(&scope, &context);
     let txn = crate::platform::db::begin_write(&state.db).await?;
     let posted = post_message(
         &txn,
         &line,
         &participant(&scope, &who),
-        (&body, internal),
+        NewMessage {
+            body: &body,
+            internal,
+            attachment: stored.as_ref().map(threads::StoredUpload::attachment),
+            at: now(),
+        },
         Vec::new(),
         "New message on a commission line".to_owned(),
     )
@@ -299,11 +298,38 @@ pub async fn post(
             },
         )
         .on("commission_line", line.id)
-        .with(json!({ "message": posted.message_id })),
+        .with(json!({ "message": posted.message_id, "attachment": file.map(|f| f.name.clone()) })),
     )
     .await?;
     txn.commit().await?;
     Ok(back_to(&line, "Your message is in the discussion."))
+}
+
+/// `GET /commissions/lines/{id}/attachments/{attachment_id}`: a file from the line's
+/// discussion, if the caller may read the message it belongs to.
+pub async fn attachment(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    scope: Scope,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> AppResult<Response> {
+    let line = line_for(&state, &scope, &id).await?;
+    let (file, body) = threads::open_attachment(
+        &state.db,
+        &state.files,
+        &subject(&line),
+        &attachment_id,
+        sees_internal(&scope),
+    )
+    .await?;
+    audit::record_alone(
+        &state.db,
+        Entry::by(&scope, &client, "commission.attachment_downloaded")
+            .on("commission_line", line.id)
+            .with(json!({ "file": file.file_name, "attachment": file.id })),
+    )
+    .await?;
+    Ok(files::attachment(body, &file.file_name, &file.content_type))
 }
 
 #[derive(Deserialize, Default)]
@@ -417,7 +443,7 @@ pub async fn resolve(
         &txn,
         &line,
         &participant(&scope, &who),
-        (&answer, false),
+        said(&answer),
         open.opened_by.into_iter().collect(),
         "Your commission dispute was resolved".to_owned(),
     )
@@ -652,15 +678,7 @@ pub async fn add_adjustment(
     Form(form): Form<PartnerAdjustmentForm>,
 ) -> AppResult<Response> {
     let partner = adjusted_partner(&state, &scope, &form.partner).await?;
-    let plan = match Uuid::parse_str(form.plan.trim()) {
-        Ok(id) => match store::find_plan(&state.db, id).await {
-            Ok(plan) => Some(plan),
-            Err(AppError::NotFound) => None,
-            Err(other) => return Err(other),
-        },
-        Err(_) => None,
-    };
-    let Some(plan) = plan else {
+    let Some(plan) = plan_named(&state, &form.plan).await? else {
         let error = "Choose the plan whose balance the adjustment changes.".to_owned();
         return adjustment_page(&state, &context, &partner, form, Some(error)).await;
     };
@@ -707,6 +725,7 @@ pub async fn add_adjustment(
         &txn,
         Entry::by(&scope, &client, "commission.partner_adjusted")
             .on("commission_line", written.id)
+            .concerning(partner.id)
             .with(json!({
                 "partner": partner.id,
                 "plan": plan.row.id,

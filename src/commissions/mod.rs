@@ -21,7 +21,6 @@ pub mod seed;
 pub mod store;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use sea_orm::{ConnectionTrait, TransactionSession, TransactionTrait};
 use time::{Date, OffsetDateTime};
@@ -66,7 +65,11 @@ pub fn routes() -> Router<AppState> {
         .route("/commissions/lines/{id}/dispute", post(disputes::open))
         .route(
             "/commissions/lines/{id}/messages",
-            post(disputes::post).layer(DefaultBodyLimit::max(64 * 1024)),
+            post(disputes::post).layer(crate::platform::files::upload_body_limit()),
+        )
+        .route(
+            "/commissions/lines/{id}/attachments/{attachment_id}",
+            get(disputes::attachment),
         )
         .route("/commissions/lines/{id}/resolve", post(disputes::resolve))
         .route("/commissions/lines/{id}/adjust", post(disputes::adjust))
@@ -129,10 +132,10 @@ const STATISTICS_AFTER_LINES: usize = 10_000;
 
 /// Accrues and prepares statements for every complete period of every plan up to the period
 /// containing `through`, from `from` (default: the latest period with statements, or the
-/// plan's first rule): what a scheduled run (or an operator catching up) does. Running it
-/// again writes only what changed since.
+/// plan's first rule): what the daily run (or an operator catching up) does. Running it
+/// again writes only what changed since. Each run is audited.
 pub async fn settle_all(
-    db: &(impl ConnectionTrait + TransactionTrait),
+    db: &crate::platform::db::Db,
     (from, through): (Option<Date>, Date),
     actor: &Actor,
 ) -> anyhow::Result<SettleReport> {
@@ -181,5 +184,30 @@ pub async fn settle_all(
         }
     }
     report.seconds = started.elapsed().as_secs_f64();
+    // Whoever ran it (the daily job, an operator), it is on the record like a run from the page.
+    let txn = crate::platform::db::begin_write(db).await?;
+    crate::audit::record(
+        &txn,
+        crate::audit::Entry {
+            actor: crate::audit::Actor {
+                user_id: actor.user_id,
+                label: actor.label.clone(),
+            },
+            organization_id: None,
+            action: "commission.settled",
+            object_type: "",
+            object_id: String::new(),
+            detail: serde_json::json!({
+                "through": through.to_string(),
+                "periods": report.periods,
+                "lines": report.lines_written,
+                "statements_created": report.statements_created,
+                "statements_updated": report.statements_updated,
+            }),
+            client_address: String::new(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
     Ok(report)
 }

@@ -753,6 +753,20 @@ mod tests {
     use proptest::prelude::*;
     use time::macros::date;
 
+    #[test]
+    fn a_period_has_ended_from_the_day_after_its_last() {
+        let march = Period::containing(date!(2026 - 03 - 17), PeriodKind::Monthly);
+        assert!(!march.has_ended(date!(2026 - 03 - 01)));
+        assert!(
+            !march.has_ended(date!(2026 - 03 - 31)),
+            "its last day is still in it"
+        );
+        assert!(march.has_ended(date!(2026 - 04 - 01)));
+        let q1 = Period::containing(date!(2026 - 02 - 10), PeriodKind::Quarterly);
+        assert!(!q1.has_ended(date!(2026 - 03 - 31)));
+        assert!(q1.has_ended(date!(2026 - 04 - 01)));
+    }
+
     fn eur() -> Currency {
         Currency::parse("EUR").unwrap()
     }

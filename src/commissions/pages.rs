@@ -86,6 +86,18 @@ pub struct StatementQuery {
     partner: String,
 }
 
+/// The plan a form's field names; `None` when it names none.
+pub(super) async fn plan_named(state: &AppState, field: &str) -> AppResult<Option<Plan>> {
+    let Ok(plan_id) = Uuid::parse_str(field.trim()) else {
+        return Ok(None);
+    };
+    match store::find_plan(&state.db, plan_id).await {
+        Ok(plan) => Ok(Some(plan)),
+        Err(AppError::NotFound) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// Every plan as a form offers it: its id, and its name with currency and period.
 pub(super) async fn plan_choices(state: &AppState) -> AppResult<Vec<(Uuid, String)>> {
     Ok(store::plans(&state.db)
@@ -151,11 +163,7 @@ pub async fn statements(
                     .get(&s.plan_id)
                     .map(|p| p.row.name.clone())
                     .unwrap_or_default(),
-                period: Period {
-                    start: s.period_start,
-                    end: s.period_end,
-                }
-                .label(),
+                period: period_of(&s).label(),
                 total: money(s.total_minor, &s.currency),
                 payout: money(s.payout_minor, &s.currency),
                 status: StatementStatus::parse(&s.status).unwrap_or(StatementStatus::Pending),
@@ -353,11 +361,7 @@ pub async fn statement(
         status,
         partner,
         plan: plan.row.name,
-        period: Period {
-            start: statement.period_start,
-            end: statement.period_end,
-        }
-        .label(),
+        period: period_of(&statement).label(),
         opening: money(statement.opening_minor, &currency),
         lines_total: money(statement.lines_minor, &currency),
         total: money(statement.total_minor, &currency),
@@ -370,7 +374,7 @@ pub async fn statement(
         flash: notice.done,
         can_approve: status == StatementStatus::Pending
             && scope.can(Permission::SettlementsApprove),
-        running_until: running_until(&statement),
+        running_until: running_until(period_of(&statement)),
         seen: store::version_of(&statement),
         prepared_by_viewer: statement.prepared_by == Some(scope.user_id),
         can_pay: status == StatementStatus::Approved && scope.can(Permission::PayoutsManage),
@@ -442,7 +446,10 @@ pub async fn correct(
                 "Statement {} corrected by {}",
                 statement.number, revision.number
             ),
-            format!("Why: “{reason}”. The revision is approved again before it pays."),
+            format!(
+                "Why: “{reason}”. {}",
+                revision_effect(&revision, "once it is approved")
+            ),
         ),
     )
     .await?;
@@ -454,24 +461,28 @@ pub async fn correct(
     )
     .await?;
     txn.commit().await?;
-    let effect = if revision.payout_minor < 0 {
-        format!(
-            "{} was paid too much; that is carried to the next statement as a clawback",
-            money(-revision.payout_minor, &revision.currency)
-        )
-    } else {
-        format!(
-            "it pays {} more",
-            money(revision.payout_minor, &revision.currency)
-        )
-    };
     Ok(back_to(
         &revision,
         &format!(
-            "{} corrects {}; {effect} once someone else in finance approves it.",
-            revision.number, statement.number
+            "{} corrects {}. {}",
+            revision.number,
+            statement.number,
+            revision_effect(&revision, "once someone else in finance approves it")
         ),
     ))
+}
+
+/// What a correcting revision does to the money, `when` it takes effect.
+fn revision_effect(revision: &Settlement, when: &str) -> String {
+    let currency = &revision.currency;
+    match revision.payout_minor {
+        0 => "The payout does not change.".to_owned(),
+        more if more > 0 => format!("It pays {} more {when}.", money(more, currency)),
+        over => format!(
+            "{} was paid too much; it is carried to the next statement as a clawback {when}.",
+            money(-over, currency)
+        ),
+    }
 }
 
 /// Tells the partner's own people who read commissions that their statement moved (finance,
@@ -503,14 +514,17 @@ async fn tell_partner(
     .await
 }
 
-/// The last day of the statement's period while it is still running (statements prepared
-/// before the rule that waits for the period's end).
-fn running_until(statement: &Settlement) -> Option<String> {
-    let period = Period {
+/// The period's last day while it is still running.
+fn running_until(period: Period) -> Option<String> {
+    (!period.has_ended(now().date())).then(|| format_day(period.end))
+}
+
+/// A statement's settlement period.
+fn period_of(statement: &Settlement) -> Period {
+    Period {
         start: statement.period_start,
         end: statement.period_end,
-    };
-    (!period.has_ended(now().date())).then(|| format_day(period.end))
+    }
 }
 
 fn back_to(statement: &Settlement, message: &str) -> Response {
@@ -543,7 +557,8 @@ pub async fn approve(
             "Only a statement pending approval can be approved.",
         ));
     }
-    if let Some(until) = running_until(&statement) {
+    // Statements prepared before a period's statements waited for its end.
+    if let Some(until) = running_until(period_of(&statement)) {
         return Ok(back_to(
             &statement,
             &format!(
@@ -581,7 +596,6 @@ pub async fn approve(
             "Someone changed this statement while you were looking at it; check it again.",
         ));
     }
-    let payout = money(statement.payout_minor, &statement.currency);
     let expected = format_day(statement.expected_payout_on);
     tell_partner(
         &txn,
@@ -589,7 +603,17 @@ pub async fn approve(
         scope.user_id,
         (
             format!("Statement {} approved", statement.number),
-            format!("Payout {payout}, expected {expected}."),
+            match statement.payout_minor {
+                0 => "Nothing is paid out for it.".to_owned(),
+                owed if owed > 0 => format!(
+                    "Payout {}, expected {expected}.",
+                    money(owed, &statement.currency)
+                ),
+                over => format!(
+                    "{} paid before is taken back from your next statement.",
+                    money(-over, &statement.currency)
+                ),
+            },
         ),
     )
     .await?;
@@ -895,13 +919,13 @@ pub async fn line(
         messages: disputes::messages(&state.db, &scope, &line).await?,
         can_post: may_write,
         can_post_internal: may_write && disputes::sees_internal(&scope),
-        can_attach: false,
+        can_attach: may_write,
         thread_object: "commission line",
         thread_action: format!("/commissions/lines/{}/messages", line.id),
         reply_statuses: Vec::new(),
         draft: String::new(),
         ask_support: crate::support::ask_about(&scope, "commission_line", line.id, line.partner_id),
-        attachment_base: String::new(),
+        attachment_base: format!("/commissions/lines/{}/attachments", line.id),
         line,
     })
 }
@@ -1087,13 +1111,8 @@ pub async fn run_form(
 
 /// The plan and period a run form names, or the sentence that says what is wrong.
 async fn chosen(state: &AppState, form: &RunForm) -> AppResult<Result<(Plan, Period), String>> {
-    let Ok(plan_id) = Uuid::parse_str(form.plan.trim()) else {
+    let Some(plan) = plan_named(state, &form.plan).await? else {
         return Ok(Err("Choose the plan to run.".to_owned()));
-    };
-    let plan = match store::find_plan(&state.db, plan_id).await {
-        Ok(plan) => plan,
-        Err(AppError::NotFound) => return Ok(Err("Choose the plan to run.".to_owned())),
-        Err(other) => return Err(other),
     };
     let Some(first) = parse_day(&format!("{}-01", form.period.trim())) else {
         return Ok(Err(format!(
@@ -1120,7 +1139,7 @@ async fn preview_of(state: &AppState, plan: &Plan, run: &RunPlan) -> AppResult<P
     Ok(Preview {
         plan_name: plan.row.name.clone(),
         period: run.period.label(),
-        running_until: (!run.period.has_ended(now().date())).then(|| format_day(run.period.end)),
+        running_until: running_until(run.period),
         fingerprint: run.fingerprint(),
         net: signed(run.lines.iter().map(|l| l.delta()).sum(), currency),
         effects: effects

@@ -21,9 +21,7 @@ use crate::notify::{self, Announcement, Event};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
 use crate::platform::scope::{Permission, Scope};
-use crate::platform::threads::{
-    self, Mentionable, MessageView, NewAttachment, NewMessage, Participant, Subject,
-};
+use crate::platform::threads::{self, Mentionable, MessageView, NewMessage, Participant, Subject};
 use crate::platform::web::{PageContext, redirect_with_notice};
 
 pub(super) fn subject(order: &Order) -> Subject {
@@ -134,24 +132,13 @@ pub async fn add_message(
     if !may_post(scope, order) || (internal && !sees_internal(scope)) {
         return Err(AppError::Forbidden);
     }
-    let stored = match file {
-        Some(file) => Some(state.files.put(file.bytes.clone()).await?),
-        None => None,
-    };
+    let upload = threads::store_upload(&state.files, file).await?;
     let mentionable = readers(&state.db, order).await?;
     let who = author(scope, context);
     let participant = Participant {
         user_id: scope.user_id,
         label: who.label.clone(),
         side: scope.side(),
-    };
-    let attachment = match (file, &stored) {
-        (Some(file), Some(stored)) => Some(NewAttachment {
-            file_name: &file.name,
-            content_type: &file.content_type,
-            stored,
-        }),
-        _ => None,
     };
     let txn = crate::platform::db::begin_write(&state.db).await?;
     let posted = threads::post(
@@ -161,7 +148,7 @@ pub async fn add_message(
         NewMessage {
             body,
             internal,
-            attachment,
+            attachment: upload.as_ref().map(threads::StoredUpload::attachment),
             at: crate::platform::time::now(),
         },
         &mentionable,

@@ -186,6 +186,8 @@ pub struct Worker {
     pub name: String,
     context: JobContext,
     registry: Registry,
+    /// How long a claim holds without renewal; renewed while a job runs.
+    lease: Duration,
 }
 
 impl Worker {
@@ -199,7 +201,13 @@ impl Worker {
             ),
             context,
             registry,
+            lease: LEASE,
         }
+    }
+
+    /// The same worker holding its claims for `lease` at a time (tests use a short one).
+    pub fn with_lease(self, lease: Duration) -> Worker {
+        Worker { lease, ..self }
     }
 
     /// Claims up to a batch of due jobs for this worker.
@@ -227,7 +235,7 @@ impl Worker {
                 sql,
                 [
                     Value::from(self.name.clone()),
-                    Value::from(at + LEASE),
+                    Value::from(at + self.lease),
                     Value::from(at),
                     Value::from(BATCH),
                 ],
@@ -266,7 +274,10 @@ impl Worker {
         ) {
             (None, _) => Err(anyhow::anyhow!("no handler for jobs of kind {kind}")),
             (_, Err(error)) => Err(anyhow::anyhow!("payload is not JSON: {error}")),
-            (Some(handler), Ok(payload)) => handler(self.context.clone(), payload).await,
+            (Some(handler), Ok(payload)) => {
+                self.holding_leases(handler(self.context.clone(), payload))
+                    .await
+            }
         };
         let db = &self.context.db;
         let Some(job) = entity::Entity::find_by_id(id).one(db).await? else {
@@ -307,6 +318,39 @@ impl Worker {
             .filter(entity::Column::Id.eq(id))
             .filter(entity::Column::LockedBy.eq(self.name.as_str()))
             .exec(db)
+            .await?;
+        Ok(())
+    }
+
+    /// Runs a handler while renewing this worker's claims, so that a job outlasting the lease
+    /// (a commission catch-up runs for minutes) is not run again by another worker, nor are
+    /// the jobs of the same batch waiting behind it.
+    async fn holding_leases(&self, work: HandlerFuture) -> anyhow::Result<()> {
+        tokio::pin!(work);
+        let every: StdDuration = (self.lease / 3_i32).unsigned_abs();
+        loop {
+            tokio::select! {
+                outcome = &mut work => return outcome,
+                () = tokio::time::sleep(every) => {
+                    // A busy database only delays the renewal to the next round.
+                    if let Err(error) = self.renew_leases().await {
+                        tracing::warn!(worker = %self.name, %error, "could not renew job leases");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn renew_leases(&self) -> Result<(), DbErr> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::Entity::update_many()
+            .col_expr(
+                entity::Column::LockedUntil,
+                sea_orm::sea_query::Expr::value(now() + self.lease),
+            )
+            .filter(entity::Column::LockedBy.eq(self.name.as_str()))
+            .filter(entity::Column::State.eq("running"))
+            .exec(&self.context.db)
             .await?;
         Ok(())
     }

@@ -16,7 +16,7 @@ use sea_orm::{
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::files::StoredFile;
+use super::files::{FileStore, StoredFile, UploadedFile};
 use super::scope::Side;
 use super::{ids, time::now};
 
@@ -286,6 +286,36 @@ pub struct NewAttachment<'a> {
     pub file_name: &'a str,
     pub content_type: &'a str,
     pub stored: &'a StoredFile,
+}
+
+/// A form's file, stored before the message that carries it is posted.
+pub struct StoredUpload<'a> {
+    file: &'a UploadedFile,
+    stored: StoredFile,
+}
+
+impl StoredUpload<'_> {
+    pub fn attachment(&self) -> NewAttachment<'_> {
+        NewAttachment {
+            file_name: &self.file.name,
+            content_type: &self.file.content_type,
+            stored: &self.stored,
+        }
+    }
+}
+
+/// Stores the file chosen in a message form, if any.
+pub async fn store_upload<'a>(
+    files: &FileStore,
+    file: Option<&'a UploadedFile>,
+) -> anyhow::Result<Option<StoredUpload<'a>>> {
+    Ok(match file {
+        Some(file) => Some(StoredUpload {
+            file,
+            stored: files.put(file.bytes.clone()).await?,
+        }),
+        None => None,
+    })
 }
 
 /// A message as its author wrote it.

@@ -23,9 +23,7 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
 use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::sla;
-use crate::platform::threads::{
-    self, MessageView, NewAttachment, NewMessage, Participant, Posted, Subject,
-};
+use crate::platform::threads::{self, MessageView, NewMessage, Participant, Posted, Subject};
 use crate::platform::time::now;
 use crate::platform::web::PageContext;
 
@@ -225,18 +223,7 @@ pub async fn add_message(
             "Resolve with a message the partner can read, not an internal note.".to_owned(),
         )));
     }
-    let stored = match file {
-        Some(file) => Some(state.files.put(file.bytes.clone()).await?),
-        None => None,
-    };
-    let attachment = match (file, &stored) {
-        (Some(file), Some(stored)) => Some(NewAttachment {
-            file_name: &file.name,
-            content_type: &file.content_type,
-            stored,
-        }),
-        _ => None,
-    };
+    let upload = threads::store_upload(&state.files, file).await?;
     let actor = context.author(scope);
     let participant = Participant {
         user_id: scope.user_id,
@@ -256,7 +243,7 @@ pub async fn add_message(
         NewMessage {
             body: &body,
             internal,
-            attachment,
+            attachment: upload.as_ref().map(threads::StoredUpload::attachment),
             at,
         },
     )

@@ -141,6 +141,64 @@ async fn failures_back_off_then_are_dead_lettered(backend: Backend) {
     assert_eq!((row.state.as_str(), row.attempts), ("pending", 0));
 }
 
+/// A job that outlasts its lease (a commission catch-up runs for minutes) keeps its claim while
+/// it runs: a second worker does not run it again, nor the job claimed with it and waiting.
+async fn a_long_job_keeps_its_claim(backend: Backend) {
+    let Some(test_db) = TestDb::create(backend).await else {
+        return;
+    };
+    let (first_pool, second_pool) = (open(&test_db).await, open(&test_db).await);
+    jobs::enqueue(&first_pool, "test.slow", json!({ "n": 1 }))
+        .await
+        .unwrap();
+    jobs::enqueue(&first_pool, "test.slow", json!({ "n": 2 }))
+        .await
+        .unwrap();
+    let ran: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let slow = || {
+        let ran = ran.clone();
+        Registry::new().register("test.slow", move |_, payload| {
+            let ran = ran.clone();
+            async move {
+                ran.lock().unwrap().push(payload["n"].as_i64().unwrap());
+                tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+                Ok(())
+            }
+        })
+    };
+    let lease = time::Duration::seconds(1);
+    let first = worker(first_pool.clone(), slow()).with_lease(lease);
+    let second = worker(second_pool, slow()).with_lease(lease);
+    let late_second = async {
+        // Long after the first claims would have run out unrenewed.
+        tokio::time::sleep(std::time::Duration::from_millis(1_800)).await;
+        second.run_due().await
+    };
+    let (a, b) = tokio::join!(first.run_due(), late_second);
+    assert_eq!((a.unwrap(), b.unwrap()), (2, 0));
+    assert_eq!(
+        *ran.lock().unwrap(),
+        vec![1, 2],
+        "each ran once, by the first worker"
+    );
+    let done = job::Entity::find()
+        .filter(job::Column::State.eq("done"))
+        .all(&first_pool)
+        .await
+        .unwrap();
+    assert_eq!(done.len(), 2);
+}
+
+#[tokio::test]
+async fn long_job_sqlite() {
+    a_long_job_keeps_its_claim(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn long_job_postgres() {
+    a_long_job_keeps_its_claim(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn two_workers_sqlite() {
     each_job_runs_exactly_once_with_two_workers(Backend::Sqlite).await;

@@ -499,6 +499,11 @@ pub(crate) const ROUTES: &[RouteCase] = &[
         Access::Requires(Permission::SettlementsApprove),
     ),
     route(
+        "GET",
+        "/commissions/lines/{id}/attachments/{attachment_id}",
+        Access::Requires(Permission::CommissionsRead),
+    ),
+    route(
         "POST",
         "/commissions/lines/{id}/adjust",
         Access::Requires(Permission::SettlementsApprove),
