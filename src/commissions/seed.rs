@@ -7,7 +7,7 @@
 use anyhow::Context as _;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -294,6 +294,9 @@ pub async fn seed_commissions(
         let at = (start_of_day(last.end) + Duration::days(3)).min(now);
         super::settle_period(db, plan, *last, &runner, at).await?;
         approve_and_pay(db, plan, finance, now).await?;
+        if plan.row.id == resale.row.id {
+            correct_a_paid_statement(db, plan, (finance, operations), now).await?;
+        }
     }
     seed_disputes(db, &resale, finance, now).await
 }
@@ -490,6 +493,81 @@ async fn return_some_orders(
         )
         .await?;
         returned.push(id);
+    }
+    Ok(())
+}
+
+/// A return recorded late: an order came back within a period whose statement was already paid.
+/// Running that period again reverses its commission, and finance corrects the paid statement;
+/// the revision claws the difference back and waits for approval.
+async fn correct_a_paid_statement(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    plan: &Plan,
+    (finance, operations): (&Finance, &Author),
+    now: OffsetDateTime,
+) -> anyhow::Result<()> {
+    let paid: Vec<Uuid> = statement::Entity::find()
+        .select_only()
+        .column(statement::Column::Id)
+        .filter(statement::Column::PlanId.eq(plan.row.id))
+        .filter(statement::Column::Status.eq(StatementStatus::Paid.key()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    // The latest earned line on a paid statement whose order is paid, with days of its period
+    // left for the return.
+    let candidates = line::Entity::find()
+        .filter(line::Column::Kind.eq("accrual"))
+        .filter(line::Column::StatementId.is_in(paid))
+        .order_by_desc(line::Column::EarnedOn)
+        .limit(200)
+        .all(db)
+        .await?;
+    for earned in candidates {
+        let (Some(order_id), Some(statement_id)) = (earned.order_id, earned.statement_id) else {
+            continue;
+        };
+        let settled = statement::Entity::find_by_id(statement_id)
+            .one(db)
+            .await?
+            .context("the line's statement exists")?;
+        let order = sales_order::Entity::find_by_id(order_id)
+            .one(db)
+            .await?
+            .context("a commissioned order exists")?;
+        if order.status != OrderStatus::Paid.key()
+            || earned.earned_on + Duration::days(2) > settled.period_end
+        {
+            continue;
+        }
+        let returned_at = start_of_day(earned.earned_on) + Duration::days(1) + Duration::hours(11);
+        change_status(
+            db,
+            &order,
+            OrderStatus::Returned,
+            Some(
+                "Returned within the period; the return was recorded after the payout.".to_owned(),
+            ),
+            operations,
+            returned_at,
+        )
+        .await?;
+        let period = Period {
+            start: settled.period_start,
+            end: settled.period_end,
+        };
+        let at = now - Duration::days(4);
+        super::settle_period(db, plan, period, &scheduled_run(), at).await?;
+        let reason = format!(
+            "Order {} was returned on {}, recorded only after the payout.",
+            order.number,
+            returned_at.date()
+        );
+        let txn = db.begin().await?;
+        super::accrual::lock_plan(&txn, plan.row.id).await?;
+        store::correct_statement(&txn, &settled, &reason, &finance.payer, at).await?;
+        txn.commit().await?;
+        return Ok(());
     }
     Ok(())
 }

@@ -521,6 +521,24 @@ on_both_databases! {
         assert!(report.periods >= 3, "the latest period of each plan is looked at again");
         assert_eq!((report.lines_written, report.statements_created), (0, 0));
         assert_eq!(lines(&app).await, before);
+        // A year of statements in every status, with a paid one corrected for a late return.
+        let statuses: std::collections::BTreeSet<String> =
+            statement::Entity::find().all(&app.pool).await.unwrap().into_iter().map(|s| s.status).collect();
+        assert_eq!(statuses.into_iter().collect::<Vec<_>>(), ["approved", "corrected", "paid", "pending"]);
+        let revision = statement::Entity::find()
+            .filter(statement::Column::SupersedesId.is_not_null())
+            .one(&app.pool)
+            .await
+            .unwrap()
+            .expect("the demo's correction");
+        assert!(revision.payout_minor < 0, "the late return is clawed back");
+        let reversal = line::Entity::find()
+            .filter(line::Column::StatementId.eq(revision.id))
+            .filter(line::Column::Kind.eq("reversal"))
+            .count(&app.pool)
+            .await
+            .unwrap();
+        assert!(reversal > 0);
         let kessler = app.signed_in(KESSLER_ADMIN).await;
         let page = kessler.get("/commissions/rules").await.text().await.unwrap();
         assert!(page.contains("How your commission is calculated"));
