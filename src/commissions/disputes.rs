@@ -28,7 +28,9 @@ use crate::platform::money::{Currency, Money};
 use crate::platform::scope::{Permission, Role, Scope, Side};
 use crate::platform::threads::{self, Mentionable, MessageView, NewMessage, Participant, Subject};
 use crate::platform::time::{format_date, now};
-use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+use crate::platform::web::{
+    Chrome, FormError, FormErrors, PageContext, redirect_with_notice, render,
+};
 
 pub(super) fn subject(line: &CommissionLine) -> Subject {
     Subject {
@@ -621,7 +623,20 @@ struct AdjustmentPage {
     partner: String,
     plans: Vec<(Uuid, String)>,
     form: PartnerAdjustmentForm,
-    error: Option<String>,
+    errors: Vec<FormError>,
+}
+
+impl FormErrors for AdjustmentPage {
+    fn form_errors(&self) -> &[FormError] {
+        &self.errors
+    }
+}
+
+fn problem(field: &str, message: impl Into<String>) -> FormError {
+    FormError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// The partner organisation finance adjusts; 404 for anything it does not reach.
@@ -640,7 +655,7 @@ async fn adjustment_page(
     context: &PageContext,
     partner: &crate::orgs::entity::organization::Model,
     form: PartnerAdjustmentForm,
-    error: Option<String>,
+    errors: Vec<FormError>,
 ) -> AppResult<Response> {
     render(&AdjustmentPage {
         chrome: Chrome::new(&state.instance, context),
@@ -648,7 +663,7 @@ async fn adjustment_page(
         partner: partner.name.clone(),
         plans: plan_choices(state).await?,
         form,
-        error,
+        errors,
     })
 }
 
@@ -665,7 +680,7 @@ pub async fn adjustment_form(
         plan: query.plan,
         ..Default::default()
     };
-    adjustment_page(&state, &context, &partner, form, None).await
+    adjustment_page(&state, &context, &partner, form, Vec::new()).await
 }
 
 /// `POST /commissions/adjustments`: writes the adjustment line, which the partner's next
@@ -678,28 +693,52 @@ pub async fn add_adjustment(
     Form(form): Form<PartnerAdjustmentForm>,
 ) -> AppResult<Response> {
     let partner = adjusted_partner(&state, &scope, &form.partner).await?;
-    let Some(plan) = plan_named(&state, &form.plan).await? else {
-        let error = "Choose the plan whose balance the adjustment changes.".to_owned();
-        return adjustment_page(&state, &context, &partner, form, Some(error)).await;
-    };
-    let amount = match parse_adjustment(&form.amount, plan.currency.code()) {
-        Ok(Some(amount)) => amount,
-        Ok(None) => {
-            let error = format!(
-                "Give a non-zero amount in {}, e.g. 250.00 or -80.00.",
-                plan.currency.code()
-            );
-            return adjustment_page(&state, &context, &partner, form, Some(error)).await;
-        }
-        Err(problem) => {
-            return adjustment_page(&state, &context, &partner, form, Some(problem)).await;
+    let mut errors = Vec::new();
+    let plan = plan_named(&state, &form.plan).await?;
+    if plan.is_none() {
+        errors.push(problem(
+            "plan",
+            "Choose the plan whose balance the adjustment changes.",
+        ));
+    }
+    // The amount's decimals are the plan's currency's: checked in full once the plan is known.
+    let amount = match &plan {
+        Some(plan) => match parse_adjustment(&form.amount, plan.currency.code()) {
+            Ok(Some(amount)) => Some(amount),
+            Ok(None) => {
+                errors.push(problem(
+                    "amount",
+                    format!(
+                        "Give a non-zero amount in {}, e.g. 250.00 or -80.00.",
+                        plan.currency.code()
+                    ),
+                ));
+                None
+            }
+            Err(wrong) => {
+                errors.push(problem("amount", wrong));
+                None
+            }
+        },
+        None => {
+            if form.amount.trim().is_empty() {
+                errors.push(problem(
+                    "amount",
+                    "Give a non-zero amount, e.g. 250.00 or -80.00.",
+                ));
+            }
+            None
         }
     };
     let reason = match required_reason(&form.reason, "why you adjust the balance") {
-        Ok(text) => text,
-        Err(problem) => {
-            return adjustment_page(&state, &context, &partner, form, Some(problem)).await;
+        Ok(text) => Some(text),
+        Err(wrong) => {
+            errors.push(problem("reason", wrong));
+            None
         }
+    };
+    let (Some(plan), Some(amount), Some(reason)) = (plan, amount, reason) else {
+        return adjustment_page(&state, &context, &partner, form, errors).await;
     };
     let who = actor(&scope, &context);
     let txn = crate::platform::db::begin_write(&state.db).await?;

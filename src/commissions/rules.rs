@@ -38,7 +38,9 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::ids;
 use crate::platform::scope::{Permission, Scope};
 use crate::platform::time::now;
-use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+use crate::platform::web::{
+    Chrome, FormError, FormErrors, PageContext, redirect_with_notice, render,
+};
 
 /// What the form changes: a new rule of a plan, or a new version of a rule.
 enum Target {
@@ -47,11 +49,6 @@ enum Target {
         rule: rule::Model,
         latest: Box<rule_version::Model>,
     },
-}
-
-struct FormError {
-    field: &'static str,
-    message: String,
 }
 
 struct PeriodEffect {
@@ -92,13 +89,9 @@ struct RuleFormPage {
     new_version: bool,
 }
 
-impl RuleFormPage {
-    fn error_for(&self, field: &str) -> Vec<&str> {
-        self.errors
-            .iter()
-            .filter(|e| e.field == field)
-            .map(|e| e.message.as_str())
-            .collect()
+impl FormErrors for RuleFormPage {
+    fn form_errors(&self) -> &[FormError] {
+        &self.errors
     }
 }
 
@@ -142,7 +135,10 @@ fn page(
         input,
         errors: errors
             .into_iter()
-            .map(|(field, message)| FormError { field, message })
+            .map(|(field, message)| FormError {
+                field: field.to_owned(),
+                message,
+            })
             .collect(),
         preview,
         partner_types: PARTNER_TYPES,

@@ -25,7 +25,7 @@ use crate::platform::error::{AppError, AppResult};
 use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::threads;
 use crate::platform::time::now;
-use crate::platform::web::{Chrome, PageContext, redirect_with_notice, render};
+use crate::platform::web::{Chrome, FormErrors, PageContext, redirect_with_notice, render};
 
 /// Blank rows the new-order form offers beyond what was typed.
 const SPARE_ROWS: usize = 3;
@@ -89,13 +89,9 @@ struct NewOrderPage {
     products: Vec<ProductHint>,
 }
 
-impl NewOrderPage {
-    fn error_for(&self, field: &str) -> Vec<&str> {
-        self.errors
-            .iter()
-            .filter(|e| e.field == field)
-            .map(|e| e.message.as_str())
-            .collect()
+impl FormErrors for NewOrderPage {
+    fn form_errors(&self) -> &[FieldError] {
+        &self.errors
     }
 }
 

@@ -330,12 +330,8 @@ pub struct Terms {
     pub offers: HashMap<String, Offer>,
 }
 
-/// A problem with one field of the form; `field` is the input's id so the summary can link it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+/// A problem with one field of the order form.
+pub use crate::platform::web::FormError as FieldError;
 
 fn error(field: impl Into<String>, message: impl Into<String>) -> FieldError {
     FieldError {

@@ -454,6 +454,28 @@ fn is_current_section(href: &str, path: &str) -> bool {
 
 /// POST-redirect-GET: sends the browser to `path`, whose page shows `message` as its flash
 /// (the `done` query parameter).
+/// A problem with one field of a page's form; `field` is the input's id, so the summary at the
+/// top of the form can link to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+/// A page whose form says each field's problems beside the field (and all of them at the top).
+pub trait FormErrors {
+    fn form_errors(&self) -> &[FormError];
+
+    /// The messages for one field, for its template.
+    fn error_for(&self, field: &str) -> Vec<&str> {
+        self.form_errors()
+            .iter()
+            .filter(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .collect()
+    }
+}
+
 pub fn redirect_with_notice(path: &str, message: &str) -> Response {
     axum::response::Redirect::to(&notice_address(path, message)).into_response()
 }

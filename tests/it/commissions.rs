@@ -992,6 +992,12 @@ on_both_databases! {
             let page = page.text().await.unwrap();
             assert!(page.contains(expected), "{expected}: {page}");
         }
+        // Every problem at once: each beside its field, and a summary linking to them.
+        let page = post_adjustment(&finance, fields("", "", "")).await.text().await.unwrap();
+        for (field, message) in [("plan", "Choose the plan"), ("amount", "Give a non-zero amount"), ("reason", "Say why you adjust the balance")] {
+            assert!(page.contains(&format!("href=\"#{field}\"")), "{field}: {page}");
+            assert!(page.contains(&format!("<p class=\"field-error\">{message}")), "{field}: {page}");
+        }
         assert_eq!(lines(&app).await, before);
 
         let mut good = fields("", "-80.00", "Demo kit not returned");
