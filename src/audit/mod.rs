@@ -84,6 +84,19 @@ impl Entry {
         }
     }
 
+    /// Something done outside any request: at the command line, by a scheduled job.
+    pub fn outside_requests(actor: Actor, action: &'static str) -> Entry {
+        Entry {
+            actor,
+            organization_id: None,
+            action,
+            object_type: "",
+            object_id: String::new(),
+            detail: json!({}),
+            client_address: String::new(),
+        }
+    }
+
     /// Something done by or to an account that is not (yet) signed in: sign-in steps, password
     /// resets, accepted invitations.
     pub fn for_account(

@@ -18,14 +18,14 @@ use super::pages::{actor, plan_choices, plan_named};
 use super::store::{self, Actor, CommissionLine, FinanceLine};
 use crate::AppState;
 use crate::audit::{self, Entry};
-use crate::identity::store::{mentionable_readers, readers_of};
+use crate::identity::store::{mentionable_readers, reader_ids_on};
 use crate::notify::{self, Announcement};
 use crate::orders::model::money;
 use crate::orgs::store as orgs;
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::files;
 use crate::platform::money::{Currency, Money};
-use crate::platform::scope::{Permission, Role, Scope, Side};
+use crate::platform::scope::{Permission, Scope, Side};
 use crate::platform::threads::{self, Mentionable, MessageView, NewMessage, Participant, Subject};
 use crate::platform::time::{format_date, now};
 use crate::platform::web::{
@@ -77,14 +77,13 @@ async fn finance_people(
     conn: &impl ConnectionTrait,
     line: &CommissionLine,
 ) -> Result<Vec<Uuid>, DbErr> {
-    Ok(
-        readers_of(conn, line.partner_id, Permission::SettlementsApprove)
-            .await?
-            .into_iter()
-            .filter(|u| Role::parse(&u.role).is_some_and(|r| r.side() == Side::Vendor))
-            .map(|u| u.id)
-            .collect(),
+    reader_ids_on(
+        conn,
+        line.partner_id,
+        Permission::SettlementsApprove,
+        Side::Vendor,
     )
+    .await
 }
 
 fn link(line: &CommissionLine) -> String {
@@ -316,22 +315,19 @@ pub async fn attachment(
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let line = line_for(&state, &scope, &id).await?;
-    let (file, body) = threads::open_attachment(
-        &state.db,
-        &state.files,
+    threads::download(
+        &state,
         &subject(&line),
         &attachment_id,
         sees_internal(&scope),
+        |detail| {
+            Entry::by(&scope, &client, "commission.attachment_downloaded")
+                .on("commission_line", line.id)
+                .concerning(line.partner_id)
+                .with(detail)
+        },
     )
-    .await?;
-    audit::record_alone(
-        &state.db,
-        Entry::by(&scope, &client, "commission.attachment_downloaded")
-            .on("commission_line", line.id)
-            .with(json!({ "file": file.file_name, "attachment": file.id })),
-    )
-    .await?;
-    Ok(files::attachment(body, &file.file_name, &file.content_type))
+    .await
 }
 
 #[derive(Deserialize, Default)]

@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::model::Period;
 use super::store::{self, CommissionLine, Settlement, StatementStatus};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -66,11 +65,7 @@ fn sheet(statement: &Settlement, rows: &[Row<'_>], currency: Currency) -> Sheet 
 fn pdf(statement: &Settlement, partner: &str, plan: &str, rows: &[Row<'_>]) -> Vec<u8> {
     let currency = &statement.currency;
     let status = StatementStatus::parse(&statement.status).map_or("", StatementStatus::label);
-    let period = Period {
-        start: statement.period_start,
-        end: statement.period_end,
-    }
-    .label();
+    let period = store::period_of(statement).label();
     let mut document = Document::new(&format!("Commission statement {}", statement.number));
     document.heading(&format!("Commission statement {}", statement.number));
     document.facts(&[

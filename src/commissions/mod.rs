@@ -188,24 +188,20 @@ pub async fn settle_all(
     let txn = crate::platform::db::begin_write(db).await?;
     crate::audit::record(
         &txn,
-        crate::audit::Entry {
-            actor: crate::audit::Actor {
+        crate::audit::Entry::outside_requests(
+            crate::audit::Actor {
                 user_id: actor.user_id,
                 label: actor.label.clone(),
             },
-            organization_id: None,
-            action: "commission.settled",
-            object_type: "",
-            object_id: String::new(),
-            detail: serde_json::json!({
-                "through": through.to_string(),
-                "periods": report.periods,
-                "lines": report.lines_written,
-                "statements_created": report.statements_created,
-                "statements_updated": report.statements_updated,
-            }),
-            client_address: String::new(),
-        },
+            "commission.settled",
+        )
+        .with(serde_json::json!({
+            "through": through.to_string(),
+            "periods": report.periods,
+            "lines": report.lines_written,
+            "statements_created": report.statements_created,
+            "statements_updated": report.statements_updated,
+        })),
     )
     .await?;
     txn.commit().await?;

@@ -19,7 +19,7 @@ use super::model::{Band, BandMode, Period, percent};
 use super::store::{self, Actor, CommissionLine, Settlement, StatementFilter, StatementStatus};
 use crate::AppState;
 use crate::audit::{self, Entry};
-use crate::identity::store::readers_of;
+use crate::identity::store::reader_ids_on;
 use crate::notify::{self, Event};
 use crate::orders::model::money;
 use crate::orders::store as orders;
@@ -163,7 +163,7 @@ pub async fn statements(
                     .get(&s.plan_id)
                     .map(|p| p.row.name.clone())
                     .unwrap_or_default(),
-                period: period_of(&s).label(),
+                period: store::period_of(&s).label(),
                 total: money(s.total_minor, &s.currency),
                 payout: money(s.payout_minor, &s.currency),
                 status: StatementStatus::parse(&s.status).unwrap_or(StatementStatus::Pending),
@@ -361,7 +361,7 @@ pub async fn statement(
         status,
         partner,
         plan: plan.row.name,
-        period: period_of(&statement).label(),
+        period: store::period_of(&statement).label(),
         opening: money(statement.opening_minor, &currency),
         lines_total: money(statement.lines_minor, &currency),
         total: money(statement.total_minor, &currency),
@@ -374,7 +374,7 @@ pub async fn statement(
         flash: notice.done,
         can_approve: status == StatementStatus::Pending
             && scope.can(Permission::SettlementsApprove),
-        running_until: running_until(period_of(&statement)),
+        running_until: running_until(store::period_of(&statement)),
         seen: store::version_of(&statement),
         prepared_by_viewer: statement.prepared_by == Some(scope.user_id),
         can_pay: status == StatementStatus::Approved && scope.can(Permission::PayoutsManage),
@@ -493,12 +493,13 @@ async fn tell_partner(
     actor: Uuid,
     (title, body): (String, String),
 ) -> Result<(), DbErr> {
-    let recipients = readers_of(conn, statement.partner_id, Permission::CommissionsRead)
-        .await?
-        .into_iter()
-        .filter(|u| u.organization_id == statement.partner_id)
-        .map(|u| u.id)
-        .collect();
+    let recipients = reader_ids_on(
+        conn,
+        statement.partner_id,
+        Permission::CommissionsRead,
+        Side::Partner,
+    )
+    .await?;
     notify::publish(
         conn,
         Event {
@@ -517,14 +518,6 @@ async fn tell_partner(
 /// The period's last day while it is still running.
 fn running_until(period: Period) -> Option<String> {
     (!period.has_ended(now().date())).then(|| format_day(period.end))
-}
-
-/// A statement's settlement period.
-fn period_of(statement: &Settlement) -> Period {
-    Period {
-        start: statement.period_start,
-        end: statement.period_end,
-    }
 }
 
 fn back_to(statement: &Settlement, message: &str) -> Response {
@@ -558,7 +551,7 @@ pub async fn approve(
         ));
     }
     // Statements prepared before a period's statements waited for its end.
-    if let Some(until) = running_until(period_of(&statement)) {
+    if let Some(until) = running_until(store::period_of(&statement)) {
         return Ok(back_to(
             &statement,
             &format!(

@@ -552,11 +552,8 @@ async fn correct_a_paid_statement(
             returned_at,
         )
         .await?;
-        let period = Period {
-            start: settled.period_start,
-            end: settled.period_end,
-        };
         let at = now - Duration::days(4);
+        let period = store::period_of(&settled);
         super::settle_period(db, plan, period, &scheduled_run(), at).await?;
         let reason = format!(
             "Order {} was returned on {}, recorded only after the payout.",

@@ -894,6 +894,14 @@ fn total_and_payout(opening_minor: i64, lines_minor: i64, paid_before_minor: i64
     (total, total.max(0) - paid_before_minor)
 }
 
+/// A statement's settlement period.
+pub fn period_of(statement: &Settlement) -> Period {
+    Period {
+        start: statement.period_start,
+        end: statement.period_end,
+    }
+}
+
 /// Which state of a statement a page showed: its last change, to the microsecond as stored.
 /// Every change to its lines or totals moves it.
 pub fn version_of(statement: &Settlement) -> String {

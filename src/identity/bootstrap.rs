@@ -80,15 +80,10 @@ pub async fn invite_administrator(
         }
     };
     let (invited, token) = invite_user(&txn, vendor.id, &email, name, Role::Admin, None).await?;
-    let entry = Entry {
-        actor: Actor::command_line(),
-        organization_id: Some(vendor.id),
-        action: "user.invited",
-        object_type: "user",
-        object_id: invited.id.to_string(),
-        detail: json!({ "email": email, "role": Role::Admin.key() }),
-        client_address: String::new(),
-    };
+    let entry = Entry::outside_requests(Actor::command_line(), "user.invited")
+        .concerning(vendor.id)
+        .on("user", invited.id)
+        .with(json!({ "email": email, "role": Role::Admin.key() }));
     audit::record(&txn, entry).await?;
     txn.commit().await?;
     Ok(format!("{base_url}/invitation/{token}"))

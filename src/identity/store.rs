@@ -156,6 +156,21 @@ pub async fn readers_of(
         .collect())
 }
 
+/// [`readers_of`] on one side only: the partner's own people, or the vendor staff who reach it.
+pub async fn reader_ids_on(
+    db: &impl ConnectionTrait,
+    partner_id: Uuid,
+    permission: crate::platform::scope::Permission,
+    side: crate::platform::scope::Side,
+) -> Result<Vec<Uuid>, DbErr> {
+    Ok(readers_of(db, partner_id, permission)
+        .await?
+        .into_iter()
+        .filter(|u| Role::parse(&u.role).is_some_and(|r| r.side() == side))
+        .map(|u| u.id)
+        .collect())
+}
+
 /// Display names of these users, by id (for timelines).
 pub async fn names_of(
     db: &crate::platform::db::Db,

@@ -263,24 +263,20 @@ pub async fn attachment(
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> AppResult<Response> {
     let order = readable_order(&state, &scope, &id).await?;
-    let (file, body) = threads::open_attachment(
-        &state.db,
-        &state.files,
+    threads::download(
+        &state,
         &subject(&order),
         &attachment_id,
         sees_internal(&scope),
+        |detail| {
+            audit_entry(
+                &scope,
+                &client,
+                &order,
+                "order.attachment_downloaded",
+                detail,
+            )
+        },
     )
-    .await?;
-    audit::record_alone(
-        &state.db,
-        audit_entry(
-            &scope,
-            &client,
-            &order,
-            "order.attachment_downloaded",
-            json!({ "file": file.file_name, "attachment": file.id }),
-        ),
-    )
-    .await?;
-    Ok(files::attachment(body, &file.file_name, &file.content_type))
+    .await
 }

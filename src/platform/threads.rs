@@ -521,22 +521,32 @@ pub async fn find_attachment(
     Ok(query.one(conn).await?.map(|_| file))
 }
 
-/// An attachment of the thread, by the id in a download address, opened for streaming — or
-/// 404 when it is not there or the reader may not see the message it belongs to.
-pub async fn open_attachment(
-    conn: &impl ConnectionTrait,
-    files: &super::files::FileStore,
+/// Streams an attachment of the thread, by the id in a download address — or answers 404 when
+/// it is not there or the reader may not see the message it belongs to. The download is
+/// audited as `entry` makes it from the detail naming the file.
+pub async fn download(
+    state: &crate::AppState,
     subject: &Subject,
     id: &str,
     include_internal: bool,
-) -> Result<(Attachment, axum::body::Body), super::error::AppError> {
+    entry: impl FnOnce(serde_json::Value) -> crate::audit::Entry,
+) -> super::error::AppResult<axum::response::Response> {
     use super::error::AppError;
     let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound)?;
-    let file = find_attachment(conn, subject, id, include_internal)
+    let file = find_attachment(&state.db, subject, id, include_internal)
         .await?
         .ok_or(AppError::NotFound)?;
-    let body = files.body(&file.sha256).await?;
-    Ok((file, body))
+    let body = state.files.body(&file.sha256).await?;
+    crate::audit::record_alone(
+        &state.db,
+        entry(serde_json::json!({ "file": file.file_name, "attachment": file.id })),
+    )
+    .await?;
+    Ok(super::files::attachment(
+        body,
+        &file.file_name,
+        &file.content_type,
+    ))
 }
 
 #[cfg(test)]
